@@ -1,0 +1,127 @@
+// Runs one function the way an executor does and returns its run record: skips a disabled
+// function, asks DNS whether an active-passive function may run here, then runs its steps in
+// the sandbox pool. `skywalker run` and the queue's executors share this path.
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { JsonValue } from "../../sandbox/contract.ts";
+import { ErrorCodes } from "../errors.ts";
+import type { LoadedFunction } from "../functions/types.ts";
+import type { LogEntry, RunError, RunRecord } from "../run-record.ts";
+import type { SandboxPool } from "../sandbox-host/sandbox-pool.ts";
+import type { ActiveCheckResult } from "./active-passive.ts";
+
+export interface RunRequest {
+  /** Replaces the config's args when given and not empty (the original's rule). */
+  args?: JsonValue;
+  runId?: string;
+  attempt?: number;
+  scheduledAt?: string | null;
+  environment?: string | null;
+}
+
+export interface RunDependencies {
+  pool: SandboxPool;
+  /** Decides whether this cluster is the active one for an active-passive function. */
+  checkActive: (fn: LoadedFunction) => Promise<ActiveCheckResult>;
+  logger: Logger;
+  /** Sees each log line of the function as it is written. */
+  onLog?: (entry: LogEntry) => void;
+  executorId?: string;
+}
+
+export async function runFunction(fn: LoadedFunction, request: RunRequest, deps: RunDependencies): Promise<RunRecord> {
+  const startedAt = new Date();
+  const record: RunRecord = {
+    id: request.runId ?? randomUUID(),
+    function: fn.name,
+    executor: fn.kind,
+    status: "running",
+    result: null,
+    error: null,
+    logs: [],
+    steps: [],
+    attempt: request.attempt ?? 1,
+    scheduledAt: request.scheduledAt ?? null,
+    startedAt: startedAt.toISOString(),
+    durationMs: 0,
+    ...(deps.executorId === undefined ? {} : { executorId: deps.executorId }),
+  };
+  const log = deps.logger.child({ function: fn.name, runId: record.id });
+  const finish = (): RunRecord => {
+    record.durationMs = Number((performance.now() - started).toFixed(3));
+    return record;
+  };
+  const started = performance.now();
+
+  if (!fn.enabled) return finish(skip(record, "the function is disabled (enabled: false in its config)"));
+
+  const stepArgs = argsOfSteps(fn, request.args);
+  if ("error" in stepArgs) {
+    record.status = "failed";
+    record.error = stepArgs.error;
+    return finish();
+  }
+
+  if (fn.kind === "active-passive" || fn.kind === "active-passive-workflow") {
+    const decision = await deps.checkActive(fn);
+    log.debug({ decision }, "active-passive check");
+    if (!decision.active) {
+      skip(record, decision.reason);
+      if (decision.error !== undefined) record.error = { ...decision.error, retryable: true };
+      return finish();
+    }
+  }
+
+  const outcome = await deps.pool.run(
+    fn,
+    {
+      runId: record.id,
+      attempt: record.attempt,
+      scheduledAt: record.scheduledAt,
+      environment: request.environment ?? null,
+      stepArgs: stepArgs.json,
+    },
+    (entry) => {
+      record.logs.push(entry);
+      log[entry.level]({ step: entry.step }, entry.msg);
+      deps.onLog?.(entry);
+    },
+  );
+  record.status = outcome.status;
+  record.result = outcome.result;
+  record.error = outcome.error;
+  record.steps = outcome.steps;
+  record.cpuMs = Number(outcome.cpuMs.toFixed(3));
+  if (outcome.logsTruncated) record.logsTruncated = true;
+  return finish();
+}
+
+function skip(record: RunRecord, reason: string): RunRecord {
+  record.status = "skipped";
+  record.skipReason = reason;
+  return record;
+}
+
+function isEmpty(args: JsonValue | undefined): boolean {
+  if (args === undefined || args === null) return true;
+  if (Array.isArray(args)) return args.length === 0;
+  return typeof args === "object" && Object.keys(args).length === 0;
+}
+
+/** JSON text of each step's args: the config's, or the request's when given and not empty. */
+function argsOfSteps(fn: LoadedFunction, override: JsonValue | undefined): { json: string[] } | { error: RunError } {
+  if (isEmpty(override)) return { json: fn.steps.map((step) => JSON.stringify(step.args)) };
+  const workflow = fn.steps.length > 1 || fn.kind === "workflow" || fn.kind === "active-passive-workflow";
+  if (!workflow) {
+    if (typeof override !== "object" || Array.isArray(override)) return { error: usage(`args for ${fn.name} must be a JSON object`) };
+    return { json: [JSON.stringify(override)] };
+  }
+  if (!Array.isArray(override) || override.length !== fn.steps.length) {
+    return { error: usage(`args for the workflow ${fn.name} must be a list of ${fn.steps.length} objects, one per handler`) };
+  }
+  return { json: override.map((args) => JSON.stringify(args)) };
+}
+
+function usage(message: string): RunError {
+  return { code: ErrorCodes.USAGE, name: "UsageError", message, retryable: false };
+}

@@ -1,0 +1,68 @@
+// Entry point of a sandbox host process: holds the isolates of the functions routed to it and
+// runs what its supervisor asks over IPC. It is expendable by design: if a function manages to
+// abort V8, only this process dies, and the supervisor replaces it.
+import { ErrorCodes, messageOf } from "../errors.ts";
+import { CodeCache } from "./code-cache.ts";
+import { FunctionSandbox } from "./function-sandbox.ts";
+import type { FromHost, HostRunOutcome, HostRunRequest, ToHost } from "./protocol.ts";
+import { runtimeSource } from "./runtime-source.ts";
+
+const cache = new CodeCache();
+const codeByHash = new Map<string, string>();
+const sandboxes = new Map<string, FunctionSandbox>();
+const runtimeCode = runtimeSource();
+
+function send(message: FromHost): void {
+  if (process.connected) process.send?.(message);
+}
+
+function sameVersion(sandbox: FunctionSandbox, request: HostRunRequest): boolean {
+  const { spec } = sandbox;
+  const next = request.fn;
+  return spec.codeHash === next.codeHash && spec.isolation === next.isolation && JSON.stringify(spec.limits) === JSON.stringify(next.limits);
+}
+
+function sandboxFor(request: HostRunRequest): FunctionSandbox {
+  const { fn } = request;
+  if (fn.code !== undefined) codeByHash.set(fn.codeHash, fn.code);
+  const current = sandboxes.get(fn.name);
+  if (current !== undefined && sameVersion(current, request)) return current;
+  const code = codeByHash.get(fn.codeHash);
+  if (code === undefined) throw new Error(`no code for ${fn.name} (${fn.codeHash}) was sent to this host`);
+  // The old version finishes its queued runs first: a reload never kills a run in flight.
+  current?.retire();
+  const { code: _code, ...spec } = fn;
+  const sandbox = new FunctionSandbox(spec, code, runtimeCode, cache);
+  sandboxes.set(fn.name, sandbox);
+  return sandbox;
+}
+
+async function run(request: HostRunRequest): Promise<void> {
+  let outcome: HostRunOutcome;
+  try {
+    const sandbox = sandboxFor(request);
+    outcome = await sandbox.run(request, (entry) => send({ type: "log", runId: request.runId, entry }));
+  } catch (error) {
+    outcome = {
+      status: "failed",
+      result: null,
+      error: { code: ErrorCodes.INTERNAL, name: "Error", message: `the sandbox host failed: ${messageOf(error)}`, retryable: true },
+      steps: [],
+      cpuMs: 0,
+      logsTruncated: false,
+    };
+  }
+  send({ type: "done", runId: request.runId, outcome });
+}
+
+process.on("message", (message: ToHost) => {
+  if (message.type === "run") {
+    void run(message.request);
+  } else if (message.type === "forget") {
+    sandboxes.get(message.function)?.dispose();
+    sandboxes.delete(message.function);
+  }
+});
+// Without its supervisor a host has no one to answer to.
+process.on("disconnect", () => process.exit(0));
+send({ type: "ready", pid: process.pid });

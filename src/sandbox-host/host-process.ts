@@ -1,0 +1,141 @@
+// The supervisor's handle on one sandbox host process: sends it runs, routes its answers and
+// log lines back, watches its memory, and reports its death with the runs it took down.
+import { fork } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "pino";
+import type { LogEntry } from "../run-record.ts";
+import type { FromHost, HostRunOutcome, HostRunRequest, ToHost } from "./protocol.ts";
+
+const HOST_MAIN = fileURLToPath(new URL("./host-main.ts", import.meta.url));
+const RSS_CHECK_INTERVAL_MS = 500;
+
+export interface HostProcessOptions {
+  /** The host is killed when its resident memory passes this, in MiB (isolate limits are soft). */
+  maxRssMb: number;
+  logger: Logger;
+}
+
+interface InFlight {
+  request: HostRunRequest;
+  resolve: (outcome: HostRunOutcome) => void;
+  reject: (error: HostDiedError) => void;
+  onLog: (entry: LogEntry) => void;
+}
+
+/** The host process died with these runs in flight. */
+export class HostDiedError extends Error {
+  readonly runIds: string[];
+  readonly reason: string;
+
+  constructor(reason: string, runIds: string[]) {
+    super(`the sandbox host process died (${reason})`);
+    this.name = "HostDiedError";
+    this.reason = reason;
+    this.runIds = runIds;
+  }
+}
+
+export class HostProcess {
+  private readonly child: ChildProcess;
+  private readonly inFlight = new Map<string, InFlight>();
+  private readonly codeSent = new Set<string>();
+  private readonly rssTimer: NodeJS.Timeout;
+  private killReason: string | undefined;
+  private readonly options: HostProcessOptions;
+  private readonly onExit: (host: HostProcess) => void;
+  alive = true;
+
+  constructor(options: HostProcessOptions, onExit: (host: HostProcess) => void) {
+    this.options = options;
+    this.onExit = onExit;
+    this.child = fork(HOST_MAIN, [], {
+      execArgv: ["--no-node-snapshot"],
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      serialization: "json",
+    });
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      if (stream !== null) createInterface({ input: stream }).on("line", (line) => options.logger.warn({ pid: this.child.pid, line }, "sandbox host output"));
+    }
+    this.child.on("message", (message: FromHost) => this.receive(message));
+    this.child.on("exit", (code, signal) => this.exited(code, signal));
+    this.child.on("error", (error) => options.logger.error({ err: error }, "sandbox host process error"));
+    this.rssTimer = setInterval(() => this.checkMemory(), RSS_CHECK_INTERVAL_MS);
+    this.rssTimer.unref();
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get runsInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  run(request: HostRunRequest, code: string, onLog: (entry: LogEntry) => void): Promise<HostRunOutcome> {
+    return new Promise((resolve, reject) => {
+      if (!this.alive) {
+        reject(new HostDiedError(this.killReason ?? "exited", [request.runId]));
+        return;
+      }
+      this.inFlight.set(request.runId, { request, resolve, reject, onLog });
+      const withCode = this.codeSent.has(request.fn.codeHash) ? request : { ...request, fn: { ...request.fn, code } };
+      this.codeSent.add(request.fn.codeHash);
+      this.send({ type: "run", request: withCode });
+    });
+  }
+
+  forget(functionName: string): void {
+    this.send({ type: "forget", function: functionName });
+  }
+
+  kill(reason: string): void {
+    this.killReason ??= reason;
+    this.child.kill("SIGKILL");
+  }
+
+  private send(message: ToHost): void {
+    if (this.child.connected) this.child.send(message);
+  }
+
+  private receive(message: FromHost): void {
+    if (message.type === "log") {
+      this.inFlight.get(message.runId)?.onLog(message.entry);
+    } else if (message.type === "done") {
+      const entry = this.inFlight.get(message.runId);
+      this.inFlight.delete(message.runId);
+      entry?.resolve(message.outcome);
+    }
+  }
+
+  private checkMemory(): void {
+    const rssMb = residentMemoryMb(this.child.pid);
+    if (rssMb !== undefined && rssMb > this.options.maxRssMb) {
+      this.kill(`its memory reached ${Math.round(rssMb)} MiB, over the host limit of ${this.options.maxRssMb} MiB`);
+    }
+  }
+
+  private exited(code: number | null, signal: NodeJS.Signals | null): void {
+    this.alive = false;
+    clearInterval(this.rssTimer);
+    const cause = this.killReason ?? (signal !== null ? `signal ${signal}` : `exit code ${code}`);
+    const runs = [...this.inFlight.values()];
+    this.inFlight.clear();
+    const error = new HostDiedError(cause, runs.map((run) => run.request.runId));
+    for (const run of runs) run.reject(error);
+    this.onExit(this);
+  }
+}
+
+/** Resident set size of a process from /proc (Linux); undefined elsewhere. */
+function residentMemoryMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,46 @@
+// Messages between the supervisor (the executor or `skywalker run`) and a sandbox host process.
+// Plain data over Node's IPC channel; the host process holds the isolates, so when it dies the
+// supervisor survives and learns of it from the channel, not from a message.
+import type { ExecutorKind, Isolation, ResolvedLimits } from "../functions/types.ts";
+import type { LogEntry, RunError, StepRecord } from "../run-record.ts";
+import type { JsonValue } from "../../sandbox/contract.ts";
+
+/** What a host needs to know about a function to run it. */
+export interface HostFunctionSpec {
+  name: string;
+  kind: ExecutorKind;
+  codeHash: string;
+  /** Sent only when this host has not yet seen `codeHash`. */
+  code?: string;
+  limits: ResolvedLimits;
+  isolation: Isolation;
+  /** `module.export` of each step, in order. */
+  handlers: string[];
+}
+
+export interface HostRunRequest {
+  runId: string;
+  fn: HostFunctionSpec;
+  attempt: number;
+  scheduledAt: string | null;
+  environment: string | null;
+  /** JSON text of each step's args. */
+  stepArgs: string[];
+}
+
+/** How a run ended inside the host, before the supervisor adds ids and timings of its own. */
+export interface HostRunOutcome {
+  status: "succeeded" | "failed";
+  result: JsonValue;
+  error: RunError | null;
+  steps: StepRecord[];
+  cpuMs: number;
+  logsTruncated: boolean;
+}
+
+export type ToHost = { type: "run"; request: HostRunRequest } | { type: "forget"; function: string };
+
+export type FromHost =
+  | { type: "ready"; pid: number }
+  | { type: "log"; runId: string; entry: LogEntry }
+  | { type: "done"; runId: string; outcome: HostRunOutcome };

@@ -1,0 +1,19 @@
+// The in-isolate runtime (sandbox/runtime.ts), bundled once per process into a classic script.
+import { buildSync } from "esbuild";
+import { fileURLToPath } from "node:url";
+
+let source: string | undefined;
+
+export function runtimeSource(): string {
+  source ??= buildSync({
+    entryPoints: [fileURLToPath(new URL("../../sandbox/runtime.ts", import.meta.url))],
+    bundle: true,
+    write: false,
+    format: "iife",
+    platform: "neutral",
+    target: "es2024",
+    logLevel: "silent",
+    legalComments: "none",
+  }).outputFiles[0]!.text;
+  return source;
+}
