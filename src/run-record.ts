@@ -47,6 +47,8 @@ export interface RunRecord {
   steps: StepRecord[];
   attempt: number;
   scheduledAt: string | null;
+  /** When the proxy accepted the run (queued runs only). */
+  queuedAt?: string;
   startedAt: string;
   durationMs: number;
   /** CPU time the isolate spent on this run, in ms. */

@@ -18,6 +18,8 @@ export interface SandboxPoolOptions {
   /** Host deaths proven against one version of a function before it is quarantined. @default 3 */
   quarantineAfter?: number;
   logger: Logger;
+  /** Called each time a host process that died is replaced. */
+  onHostRestart?: () => void;
 }
 
 export type PoolRunRequest = Omit<HostRunRequest, "fn">;
@@ -28,7 +30,7 @@ export class SandboxPool {
   private soloQueue: Promise<unknown> = Promise.resolve();
   /** Proven host deaths per function version (`name@codeHash`). */
   private readonly strikes = new Map<string, number>();
-  private readonly options: Required<SandboxPoolOptions>;
+  private readonly options: Required<Omit<SandboxPoolOptions, "onHostRestart">> & Pick<SandboxPoolOptions, "onHostRestart">;
   private closed = false;
   hostRestarts = 0;
 
@@ -109,6 +111,7 @@ export class SandboxPool {
       onExit();
       if (started && !this.closed) {
         this.hostRestarts++;
+        this.options.onHostRestart?.();
         this.options.logger.warn({ pid: host.pid }, "sandbox host process exited; a new one starts with the next run");
       }
     });

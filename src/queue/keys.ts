@@ -1,0 +1,27 @@
+// Every Redis key and channel Skywalker uses, in one place, all under the configured prefix.
+
+/** Name of the BullMQ queue that carries runs (BullMQ adds the prefix itself). */
+export const RUN_QUEUE = "runs";
+
+export function redisKeys(prefix: string) {
+  return {
+    /** JSON run record. */
+    run: (id: string) => `${prefix}:run:${id}`,
+    /** List of a function's run ids, newest first, trimmed to the history size. */
+    history: (functionName: string) => `${prefix}:history:${functionName}`,
+    /** Run id claimed by an Idempotency-Key. */
+    idempotency: (key: string) => `${prefix}:idem:${key}`,
+    /** Chronomaster scheduler state: "running" | "stopped". */
+    schedulerState: `${prefix}:chronomaster:state`,
+    /** Set of function names disabled by an operator (overrides config's enabled). */
+    disabledFunctions: `${prefix}:chronomaster:disabled`,
+    /** Hash executor id → JSON heartbeat. */
+    executors: `${prefix}:executors`,
+    /** Pub/sub: a run reached a final status; message is the run id. */
+    runFinishedChannel: `${prefix}:events:run-finished`,
+    /** Pub/sub: control changes (state, overrides, reload); message is JSON. */
+    controlChannel: `${prefix}:events:control`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -1,0 +1,105 @@
+// Accepts a run: claims its Idempotency-Key, applies the overlap rule for schedule ticks, stores
+// the queued record and adds the BullMQ job (job id = run id, so a run can never be queued
+// twice). The record is written before the job, so an executor always finds it.
+import { randomUUID } from "node:crypto";
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { JsonValue } from "../../sandbox/contract.ts";
+import type { LoadedFunction } from "../functions/types.ts";
+import type { RunRecord, RunStatus } from "../run-record.ts";
+import type { RunStore } from "../runs/run-store.ts";
+import { redisKeys } from "./keys.ts";
+import type { RedisKeys } from "./keys.ts";
+import type { RunJobData, RunTrigger } from "./run-job.ts";
+
+/** How long an Idempotency-Key keeps pointing at its run. */
+const IDEMPOTENCY_TTL_S = 24 * 3600;
+/** First retry delay; BullMQ doubles it for each further attempt. */
+const RETRY_BACKOFF_MS = 1000;
+
+export interface EnqueueRequest {
+  args?: JsonValue;
+  idempotencyKey?: string;
+  scheduledAt?: string | null;
+  environment: string | null;
+  trigger: RunTrigger;
+}
+
+export interface EnqueueResult {
+  id: string;
+  status: RunStatus;
+  /** True when the Idempotency-Key had already started this run. */
+  duplicate: boolean;
+}
+
+export class RunEnqueuer {
+  private readonly queue: Queue<RunJobData>;
+  private readonly store: RunStore;
+  private readonly redis: Redis;
+  private readonly keys: RedisKeys;
+
+  constructor(queue: Queue<RunJobData>, store: RunStore, redis: Redis, prefix: string) {
+    this.queue = queue;
+    this.store = store;
+    this.redis = redis;
+    this.keys = redisKeys(prefix);
+  }
+
+  async enqueue(fn: LoadedFunction, request: EnqueueRequest): Promise<EnqueueResult> {
+    const id = randomUUID();
+    if (request.idempotencyKey !== undefined) {
+      const key = this.keys.idempotency(request.idempotencyKey);
+      const claimed = await this.redis.set(key, id, "EX", IDEMPOTENCY_TTL_S, "NX");
+      if (claimed === null) {
+        const existing = (await this.redis.get(key)) ?? id;
+        const record = await this.store.get(existing);
+        return { id: existing, status: record?.status ?? "queued", duplicate: true };
+      }
+    }
+    const record = newRecord(id, fn, request);
+    if (request.trigger === "schedule" && fn.overlap === "skip") {
+      const previous = await this.store.latest(fn.name);
+      if (previous !== undefined && (previous.status === "queued" || previous.status === "running")) {
+        record.status = "skipped";
+        record.skipReason = `the previous run ${previous.id} is still ${previous.status} (overlap: "skip")`;
+        await this.store.create(record);
+        return { id, status: "skipped", duplicate: false };
+      }
+    }
+    await this.store.create(record);
+    const data: RunJobData = {
+      runId: id,
+      function: fn.name,
+      scheduledAt: record.scheduledAt,
+      environment: request.environment,
+      trigger: request.trigger,
+      ...(request.args === undefined ? {} : { args: request.args }),
+    };
+    await this.queue.add(fn.name, data, {
+      jobId: id,
+      attempts: fn.retries + 1,
+      backoff: { type: "exponential", delay: RETRY_BACKOFF_MS },
+      removeOnComplete: { count: 1000 },
+      removeOnFail: { count: 5000 },
+    });
+    return { id, status: "queued", duplicate: false };
+  }
+}
+
+function newRecord(id: string, fn: LoadedFunction, request: EnqueueRequest): RunRecord {
+  return {
+    id,
+    function: fn.name,
+    executor: fn.kind,
+    status: "queued",
+    result: null,
+    error: null,
+    logs: [],
+    steps: [],
+    attempt: 0,
+    scheduledAt: request.scheduledAt ?? null,
+    queuedAt: new Date().toISOString(),
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+  };
+}

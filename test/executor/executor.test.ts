@@ -1,0 +1,85 @@
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, inject, it } from "vitest";
+import type { QueueHarness } from "../helpers/queue-harness.ts";
+import { openQueueHarness } from "../helpers/queue-harness.ts";
+
+const functionsDir = fileURLToPath(new URL("../fixtures/queue-functions", import.meta.url));
+let harness: QueueHarness | undefined;
+
+async function open(settings = {}): Promise<QueueHarness> {
+  harness = await openQueueHarness({ redisUrl: inject("redisUrl"), functionsDir, settings });
+  return harness;
+}
+
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+describe("executor", () => {
+  it("runs a queued run and stores its record with logs, attempt and executor", async () => {
+    const h = await open();
+    const executor = await h.startExecutor();
+    const id = await h.enqueue("echo", { args: { said: "hi" } });
+    const record = await h.waitFor(id);
+    expect(record).toMatchObject({ status: "succeeded", attempt: 1, executorId: executor.id, result: { args: { said: "hi" }, runId: id, attempt: 1 } });
+    expect(record.logs.map((entry) => entry.msg)).toEqual([`echo ${id}`]);
+    expect(record.queuedAt).toBeTypeOf("string");
+    expect((await h.store.history("echo")).map((run) => run.id)).toEqual([id]);
+  });
+
+  it("two executors share the queue and each run executes exactly once", async () => {
+    const h = await open({ concurrency: 4 });
+    const [a, b] = [await h.startExecutor(), await h.startExecutor()];
+    const ids = await Promise.all(Array.from({ length: 40 }, () => h.enqueue("echo")));
+    const records = await Promise.all(ids.map((id) => h.waitFor(id)));
+    expect(records.every((record) => record.status === "succeeded" && record.attempt === 1)).toBe(true);
+    expect(new Set(records.map((record) => record.executorId))).toEqual(new Set([a!.id, b!.id]));
+    const counts = await h.queue.getJobCounts("completed", "failed", "active", "waiting");
+    expect(counts).toMatchObject({ completed: 40, failed: 0, active: 0, waiting: 0 });
+    const metric = await h.metrics.runs.get();
+    expect(metric.values.find((value) => value.labels.status === "succeeded")?.value).toBe(40);
+  });
+
+  it("retries a function that threw, up to its retries, and records the attempt", async () => {
+    const h = await open();
+    await h.startExecutor();
+    const id = await h.enqueue("flaky");
+    const record = await h.waitFor(id, undefined, 15_000);
+    expect(record).toMatchObject({ status: "succeeded", attempt: 2, result: { attempt: 2 } });
+  });
+
+  it("does not retry a limit breach by the function itself", async () => {
+    const h = await open();
+    await h.startExecutor();
+    const id = await h.enqueue("spin");
+    const record = await h.waitFor(id);
+    expect(record.status).toBe("failed");
+    expect(record.attempt).toBe(1);
+    expect(["ERR_CPU_LIMIT", "ERR_TIMEOUT"]).toContain(record.error?.code);
+    expect(await h.queue.getJobCounts("failed")).toMatchObject({ failed: 1 });
+  });
+
+  it("fails a run of an unknown function without retrying, naming it", async () => {
+    const h = await open();
+    await h.startExecutor();
+    const id = await h.enqueue("echo");
+    await h.waitFor(id);
+    // a job for a function this executor does not know (deleted since it was queued)
+    await h.queue.add("ghost", { runId: "ghost-run", function: "ghost", scheduledAt: null, environment: null, trigger: "api" }, { jobId: "ghost-run", attempts: 3 });
+    const record = await h.waitFor("ghost-run");
+    expect(record.status).toBe("failed");
+    expect(record.error?.code).toBe("ERR_FUNCTION_NOT_FOUND");
+    expect(record.error?.message).toContain('"ghost"');
+  });
+
+  it("drains a run in flight on stop before it stops", async () => {
+    const h = await open();
+    const executor = await h.startExecutor();
+    const id = await h.enqueue("slow", { args: { ms: 800 } });
+    await h.waitFor(id, (record) => record.status === "running");
+    await executor.stop(5000);
+    expect(executor.state).toBe("stopped");
+    expect((await h.store.get(id))?.status).toBe("succeeded");
+  });
+});
