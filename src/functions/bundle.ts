@@ -34,8 +34,10 @@ export async function bundleFunction(index: ModuleIndex, folder: FolderEntry, st
       logLevel: "silent",
       legalComments: "none",
       charset: "utf8",
-      banner: { js: `globalThis.${BRIDGE.bundle} = () => {` },
-      footer: { js: `return ${EXPORTS};\n};` },
+      // The factory is made inside an IIFE: a closure created at a script's top level keeps every
+      // context the (cached, shared) script ran in alive, which would leak a context per fresh run.
+      banner: { js: `(() => { globalThis.${BRIDGE.bundle} = () => {` },
+      footer: { js: `return ${EXPORTS};\n}; })();` },
       plugins: [functionsOnly(index, folder)],
     });
     const code = result.outputFiles[0]!.text;

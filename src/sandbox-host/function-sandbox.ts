@@ -151,7 +151,7 @@ export class FunctionSandbox {
       runtime: await this.cache.compile(isolate, "runtime", this.runtimeCode, "skywalker:runtime.js"),
       bundle: await this.cache.compile(isolate, this.spec.codeHash, this.code, `functions:${this.spec.name}.js`),
     };
-    const prepared = await prepareContext(isolate, this.scripts, { maxResultBytes: this.spec.limits.maxResultBytes });
+    const prepared = prepareContext(isolate, this.scripts, { maxResultBytes: this.spec.limits.maxResultBytes });
     if (this.spec.isolation === "warm") this.warm = prepared;
     return prepared;
   }

@@ -25,58 +25,95 @@ export interface PreparedContext {
   release(): void;
 }
 
-export async function prepareContext(
+/**
+ * What the bridged callbacks reach. The callbacks live as long as the context does, so they must
+ * not hold the context's own handles: that would be a cycle across the two heaps, which neither
+ * garbage collector can see, and every released context would leak. `detach` cuts the links.
+ */
+class Bridge {
+  run: RunMonitor | undefined;
+  fire: ((id: number) => void) | undefined;
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+
+  log(level: unknown, msg: unknown): void {
+    this.run?.log(level, msg);
+  }
+
+  setTimer(id: unknown, delayMs: unknown): void {
+    if (this.run === undefined || typeof id !== "number" || typeof delayMs !== "number") return;
+    const timer = setTimeout(() => {
+      this.timers.delete(id);
+      this.fire?.(id);
+    }, Math.min(delayMs, this.run.remainingMs()));
+    this.timers.set(id, timer);
+  }
+
+  clearTimer(id: unknown): void {
+    if (typeof id !== "number") return;
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+  }
+
+  clearTimers(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  detach(): void {
+    this.clearTimers();
+    this.run = undefined;
+    this.fire = undefined;
+  }
+}
+
+export function prepareContext(
   isolate: ivm.Isolate,
   scripts: CompiledScripts,
   settings: Omit<RuntimeSettings, "maxTimers">,
-): Promise<PreparedContext> {
-  const context = await isolate.createContext();
-  const timers = new Map<number, NodeJS.Timeout>();
-  let fireTimer: ivm.Reference<(id: number) => void> | undefined;
-
-  const prepared: PreparedContext = {
+): PreparedContext {
+  // Setup runs only Skywalker's own code (the bundle script just defines a factory), so the
+  // synchronous calls are short and bounded; they save a thread hop each over the async ones.
+  const context = isolate.createContextSync();
+  const bridge = new Bridge();
+  const jail = context.global;
+  jail.setSync(BRIDGE.hostLog, new ivm.Callback((level: unknown, msg: unknown) => bridge.log(level, msg)));
+  jail.setSync(BRIDGE.hostSetTimer, new ivm.Callback((id: unknown, delayMs: unknown) => bridge.setTimer(id, delayMs)));
+  jail.setSync(BRIDGE.hostClearTimer, new ivm.Callback((id: unknown) => bridge.clearTimer(id)));
+  jail.setSync(BRIDGE.settings, JSON.stringify({ ...settings, maxTimers: MAX_TIMERS } satisfies RuntimeSettings));
+  scripts.runtime.runSync(context, { timeout: SETUP_TIMEOUT_MS });
+  const runStep = takeGlobal<(inputJson: string) => Promise<string>>(context, BRIDGE.runStep);
+  const fireTimer = takeGlobal<(id: number) => void>(context, BRIDGE.fireTimer);
+  bridge.fire = (id) => {
+    fireTimer.apply(undefined, [id], { arguments: { copy: true } }).catch(() => {
+      // the isolate was disposed by a breach: the run reports that, not the timer
+    });
+  };
+  scripts.bundle.runSync(context, { timeout: SETUP_TIMEOUT_MS });
+  return {
     context,
-    runStep: undefined as unknown as PreparedContext["runStep"],
-    run: undefined,
-    clearTimers() {
-      for (const timer of timers.values()) clearTimeout(timer);
-      timers.clear();
+    runStep,
+    get run() {
+      return bridge.run;
     },
+    set run(monitor: RunMonitor | undefined) {
+      bridge.run = monitor;
+    },
+    clearTimers: () => bridge.clearTimers(),
     release() {
-      prepared.clearTimers();
-      prepared.runStep.release();
-      fireTimer?.release();
+      bridge.detach();
+      runStep.release();
+      fireTimer.release();
       context.release();
     },
   };
+}
 
-  const hostLog = (level: unknown, msg: unknown): void => prepared.run?.log(level, msg);
-  const hostSetTimer = (id: unknown, delayMs: unknown): void => {
-    if (prepared.run === undefined || typeof id !== "number" || typeof delayMs !== "number") return;
-    const timer = setTimeout(() => {
-      timers.delete(id);
-      fireTimer?.apply(undefined, [id], { arguments: { copy: true } }).catch(() => {
-        // the isolate was disposed by a breach: the run reports that, not the timer
-      });
-    }, Math.min(delayMs, prepared.run.remainingMs()));
-    timers.set(id, timer);
-  };
-  const hostClearTimer = (id: unknown): void => {
-    if (typeof id !== "number") return;
-    clearTimeout(timers.get(id));
-    timers.delete(id);
-  };
-
-  const jail = context.global;
-  await jail.set(BRIDGE.hostLog, new ivm.Callback(hostLog));
-  await jail.set(BRIDGE.hostSetTimer, new ivm.Callback(hostSetTimer));
-  await jail.set(BRIDGE.hostClearTimer, new ivm.Callback(hostClearTimer));
-  await jail.set(BRIDGE.settings, JSON.stringify({ ...settings, maxTimers: MAX_TIMERS } satisfies RuntimeSettings));
-  await scripts.runtime.run(context, { timeout: SETUP_TIMEOUT_MS });
-  prepared.runStep = await jail.get(BRIDGE.runStep, { reference: true });
-  fireTimer = await jail.get(BRIDGE.fireTimer, { reference: true });
-  await jail.delete(BRIDGE.runStep);
-  await jail.delete(BRIDGE.fireTimer);
-  await scripts.bundle.run(context, { timeout: SETUP_TIMEOUT_MS });
-  return prepared;
+/**
+ * Takes a function the runtime left on the global object, as a Reference, and deletes the global.
+ * (Not `context.global.get(…, { reference: true })`: on isolated-vm 6.2 that keeps the whole
+ * context alive after release, which leaks a context per run in fresh mode.)
+ */
+function takeGlobal<T>(context: ivm.Context, name: string): ivm.Reference<T> {
+  const code = `(() => { const value = globalThis[${JSON.stringify(name)}]; delete globalThis[${JSON.stringify(name)}]; return value; })()`;
+  return context.evalSync(code, { reference: true, timeout: SETUP_TIMEOUT_MS }) as ivm.Reference<T>;
 }
