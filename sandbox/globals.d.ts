@@ -10,6 +10,7 @@ interface SandboxConsole {
   trace(...args: unknown[]): void;
 }
 
+// eslint-disable-next-line no-var -- a global declaration must be `var` to appear on globalThis
 declare var console: SandboxConsole;
 /** Fires within the run's deadline; at most 1000 pending per run; all are cleared when the run ends. */
 declare function setTimeout<A extends unknown[]>(callback: (...args: A) => void, delayMs?: number, ...args: A): number;

@@ -47,13 +47,16 @@ export async function runFunction(fn: LoadedFunction, request: RunRequest, deps:
     ...(deps.executorId === undefined ? {} : { executorId: deps.executorId }),
   };
   const log = deps.logger.child({ function: fn.name, runId: record.id });
+  const started = performance.now();
   const finish = (): RunRecord => {
     record.durationMs = Number((performance.now() - started).toFixed(3));
     return record;
   };
-  const started = performance.now();
 
-  if (!fn.enabled) return finish(skip(record, "the function is disabled (enabled: false in its config)"));
+  if (!fn.enabled) {
+    skip(record, "the function is disabled (enabled: false in its config)");
+    return finish();
+  }
 
   const stepArgs = argsOfSteps(fn, request.args);
   if ("error" in stepArgs) {
