@@ -58,8 +58,8 @@ export class RunEnqueuer {
     }
     const record = newRecord(id, fn, request);
     if (request.trigger === "schedule" && fn.overlap === "skip") {
-      const previous = await this.store.latest(fn.name);
-      if (previous !== undefined && (previous.status === "queued" || previous.status === "running")) {
+      const previous = await this.runInProgress(fn.name);
+      if (previous !== undefined) {
         record.status = "skipped";
         record.skipReason = `the previous run ${previous.id} is still ${previous.status} (overlap: "skip")`;
         await this.store.create(record);
@@ -84,7 +84,23 @@ export class RunEnqueuer {
     });
     return { id, status: "queued", duplicate: false };
   }
+
+  /**
+   * The function's newest run that is still queued or running, if any. The record alone is not
+   * trusted: a run whose executor died for good stays "running" in its record, so the job's state
+   * in the queue decides.
+   */
+  private async runInProgress(functionName: string): Promise<RunRecord | undefined> {
+    const recent = await this.store.history(functionName, OVERLAP_LOOKBACK);
+    const candidate = recent.find((run) => run.status === "queued" || run.status === "running");
+    if (candidate === undefined) return undefined;
+    return LIVE_JOB_STATES.has(await this.queue.getJobState(candidate.id)) ? candidate : undefined;
+  }
 }
+
+/** How many recent records to look through for a run still in progress (skipped ticks sit between). */
+const OVERLAP_LOOKBACK = 20;
+const LIVE_JOB_STATES: ReadonlySet<string> = new Set(["waiting", "active", "delayed", "prioritized", "waiting-children"]);
 
 function newRecord(id: string, fn: LoadedFunction, request: EnqueueRequest): RunRecord {
   return {

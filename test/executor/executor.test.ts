@@ -83,3 +83,24 @@ describe("executor", () => {
     expect((await h.store.get(id))?.status).toBe("succeeded");
   });
 });
+
+describe("overlap", () => {
+  it("skips schedule ticks while the previous run is in progress, including after a skipped tick", async () => {
+    const h = await open();
+    const first = await h.enqueue("slow", { trigger: "schedule", args: { ms: 1500 }, idempotencyKey: "slow@1" });
+    const second = await h.enqueue("slow", { trigger: "schedule", idempotencyKey: "slow@2" });
+    const third = await h.enqueue("slow", { trigger: "schedule", idempotencyKey: "slow@3" });
+    expect((await h.store.get(second))?.status).toBe("skipped");
+    expect((await h.store.get(third))?.skipReason).toContain(first);
+    const adHoc = await h.enqueue("slow", { trigger: "api", args: { ms: 10 } });
+    expect((await h.store.get(adHoc))?.status).toBe("queued");
+  });
+
+  it("does not skip forever behind a record whose job is gone", async () => {
+    const h = await open();
+    const stale = await h.enqueue("slow", { trigger: "schedule", idempotencyKey: "slow@a" });
+    await h.queue.remove(stale);
+    const next = await h.enqueue("slow", { trigger: "schedule", idempotencyKey: "slow@b" });
+    expect((await h.store.get(next))?.status).toBe("queued");
+  });
+});
