@@ -1,0 +1,118 @@
+// `POST|GET /execute`: validates the request, enqueues the run and answers its id, or, when the
+// caller asks to wait, its final record.
+import type { Request, RequestHandler } from "express";
+import type { Logger } from "pino";
+import { ErrorCodes } from "../errors.ts";
+import type { FunctionRegistry } from "../functions/function-registry.ts";
+import type { LoadedFunction } from "../functions/types.ts";
+import { HttpError } from "../http/http-error.ts";
+import type { RunEnqueuer } from "../queue/run-enqueuer.ts";
+import type { RunStore } from "../runs/run-store.ts";
+import type { Settings } from "../settings.ts";
+import { executeInputFromQuery, parseExecuteBody } from "./execute-body.ts";
+import type { RunWaiter } from "./run-waiter.ts";
+
+const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+export interface ExecuteDeps {
+  settings: Settings;
+  registry: FunctionRegistry;
+  store: RunStore;
+  enqueuer: RunEnqueuer;
+  waiter: RunWaiter;
+  logger: Logger;
+}
+
+export function executeHandler(deps: ExecuteDeps): RequestHandler {
+  const { settings, registry, store, enqueuer, waiter, logger } = deps;
+  return async (req, res) => {
+    const request = parseExecuteBody(req.method === "GET" ? executeInputFromQuery(req.query) : bodyOf(req));
+    const waitMs = waitTimeoutMs(req, settings.waitMaxMs);
+    const idempotencyKey = idempotencyKeyOf(req);
+    const fn = findFunction(registry, request.function);
+    const { id, status, duplicate } = await enqueuer.enqueue(fn, {
+      ...(request.args === undefined ? {} : { args: request.args }),
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      scheduledAt: request.scheduledAt ?? null,
+      environment: request.environment ?? settings.environment,
+      trigger: request.trigger,
+    });
+    logger.info({ function: fn.name, runId: id, trigger: request.trigger, status, duplicate }, duplicate ? "run already accepted" : "run accepted");
+    res.location(`/runs/${encodeURIComponent(id)}`);
+    if (waitMs !== undefined) {
+      const abort = new AbortController();
+      res.on("close", () => abort.abort());
+      const record = await waiter.wait(id, waitMs, abort.signal);
+      if (record !== undefined) {
+        res.status(200).json(record);
+        return;
+      }
+      const current = await store.get(id);
+      res.status(202).json(accepted(id, current?.status ?? status, duplicate));
+      return;
+    }
+    res.status(duplicate || status === "skipped" ? 200 : 202).json(accepted(id, status, duplicate));
+  };
+}
+
+/** `task_id` is what the original proxy answered; kept so its callers keep working. */
+function accepted(id: string, status: string, duplicate: boolean): Record<string, unknown> {
+  return duplicate ? { id, task_id: id, status, duplicate } : { id, task_id: id, status };
+}
+
+function findFunction(registry: FunctionRegistry, name: string): LoadedFunction {
+  const fn = registry.get(name);
+  if (fn !== undefined) return fn;
+  const loadError = registry.loadError(name);
+  if (loadError !== undefined) {
+    throw new HttpError(422, ErrorCodes.CONFIG_INVALID, `the function ${JSON.stringify(name)} did not load (${loadError.code}): ${loadError.message}`);
+  }
+  throw new HttpError(404, ErrorCodes.FUNCTION_NOT_FOUND, `no function named ${JSON.stringify(name)} is loaded`);
+}
+
+function bodyOf(req: Request): unknown {
+  if (req.body !== undefined) return req.body as unknown;
+  const empty = req.get("transfer-encoding") === undefined && Number(req.get("content-length") ?? 0) === 0;
+  if (!empty && req.is(["application/json", "application/*+json"]) === false) {
+    throw new HttpError(415, "ERR_UNSUPPORTED_MEDIA_TYPE", `send the body as JSON with \`Content-Type: application/json\` (got ${JSON.stringify(req.get("content-type"))})`);
+  }
+  throw new HttpError(400, "ERR_BAD_REQUEST", "the request has no body: send a JSON object naming the function");
+}
+
+/** How long to wait for the run, or undefined when the caller did not ask to. */
+function waitTimeoutMs(req: Request, maxMs: number): number | undefined {
+  const prefer = parsePrefer(req.get("prefer"));
+  const asked = isTrue(req.query.wait) || isTrue(req.get("x-skywalker-wait")) || prefer !== undefined;
+  if (!asked) return undefined;
+  let timeoutMs = maxMs;
+  if (typeof prefer === "number") timeoutMs = Math.min(timeoutMs, prefer);
+  const given = req.query.timeoutMs;
+  if (given !== undefined) {
+    const value = typeof given === "string" && /^\d{1,9}$/.test(given) ? Number(given) : NaN;
+    if (!(value > 0)) throw new HttpError(400, "ERR_BAD_REQUEST", "`timeoutMs`: expected a positive whole number of milliseconds");
+    timeoutMs = Math.min(timeoutMs, value);
+  }
+  return timeoutMs;
+}
+
+/** RFC 7240: `Prefer: wait` or `Prefer: wait=<seconds>`; true for a bare `wait`. */
+function parsePrefer(header: string | undefined): number | true | undefined {
+  for (const part of (header ?? "").split(",")) {
+    const match = /^\s*wait\s*(?:=\s*"?(\d{1,9})"?)?\s*(?:;.*)?$/i.exec(part);
+    if (match !== null) return match[1] === undefined ? true : Number(match[1]) * 1000;
+  }
+  return undefined;
+}
+
+function isTrue(value: unknown): boolean {
+  return typeof value === "string" && ["1", "true", "yes"].includes(value.toLowerCase());
+}
+
+function idempotencyKeyOf(req: Request): string | undefined {
+  const key = req.get("idempotency-key");
+  if (key === undefined) return undefined;
+  if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    throw new HttpError(400, "ERR_BAD_REQUEST", `\`Idempotency-Key\`: expected 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+  }
+  return key;
+}

@@ -1,0 +1,147 @@
+// The proxy's HTTP API: `/execute` plus the read-only routes for runs, functions, health and metrics.
+import express from "express";
+import type { RequestHandler } from "express";
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { ErrorCodes, messageOf } from "../errors.ts";
+import type { FunctionRegistry } from "../functions/function-registry.ts";
+import type { LoadedFunction } from "../functions/types.ts";
+import { HttpError, jsonErrors, notFound } from "../http/http-error.ts";
+import { requireToken } from "../http/require-token.ts";
+import type { Metrics } from "../metrics/metrics.ts";
+import type { RunEnqueuer } from "../queue/run-enqueuer.ts";
+import type { RunJobData } from "../queue/run-job.ts";
+import type { RunStore } from "../runs/run-store.ts";
+import type { Settings } from "../settings.ts";
+import { executeHandler } from "./execute-route.ts";
+import type { RunWaiter } from "./run-waiter.ts";
+
+/** Largest request body; a run's args are small, anything bigger is a mistake or an attack. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+const PING_TIMEOUT_MS = 1000;
+const QUEUE_STATES = ["waiting", "active", "delayed", "failed", "completed"] as const;
+
+export interface ProxyAppDeps {
+  settings: Settings;
+  redis: Redis;
+  registry: FunctionRegistry;
+  store: RunStore;
+  queue: Queue<RunJobData>;
+  enqueuer: RunEnqueuer;
+  waiter: RunWaiter;
+  metrics: Metrics;
+  logger: Logger;
+  /** Why the proxy should not take traffic (e.g. it is stopping); undefined when it may. */
+  notReady?: () => string | undefined;
+}
+
+export function createProxyApp(deps: ProxyAppDeps): express.Express {
+  const { settings, registry, store, metrics } = deps;
+  const logger = deps.logger.child({ component: "proxy" });
+  const app = express();
+  app.disable("x-powered-by");
+  // /metrics stays behind the token: Prometheus scrapers can send a bearer token.
+  app.use(requireToken(settings.token, { open: ["/healthz", "/readyz"] }));
+  app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ["application/json", "application/*+json"] }));
+
+  const execute = executeHandler({ ...deps, logger });
+  app.post("/execute", execute);
+  app.get("/execute", execute);
+
+  app.get("/runs/:id", async (req, res) => {
+    const id = String(req.params.id);
+    const record = await store.get(id);
+    if (record === undefined) throw new HttpError(404, "ERR_RUN_NOT_FOUND", `no run with id ${JSON.stringify(id)} (unknown, or expired after ${settings.runTtlSeconds} s)`);
+    res.json(record);
+  });
+
+  app.get("/functions", (_req, res) => {
+    res.json({ functions: registry.functions().map(describeFunction), errors: registry.errors() });
+  });
+
+  app.get("/functions/:name/runs", async (req, res) => {
+    const name = String(req.params.name);
+    const limit = parseLimit(req.query.limit, settings.historyPerFunction);
+    const runs = await store.history(name, limit);
+    if (runs.length === 0 && registry.get(name) === undefined && registry.loadError(name) === undefined) {
+      throw new HttpError(404, ErrorCodes.FUNCTION_NOT_FOUND, `no function named ${JSON.stringify(name)} is loaded or has runs`);
+    }
+    res.json({ function: name, runs });
+  });
+
+  app.get("/healthz", (_req, res) => {
+    res.type("text/plain").send("ok");
+  });
+  app.get("/readyz", readiness(deps));
+
+  app.get("/metrics", async (_req, res) => {
+    try {
+      const counts = await deps.queue.getJobCounts(...QUEUE_STATES);
+      for (const state of QUEUE_STATES) metrics.queueDepth.set({ state }, counts[state] ?? 0);
+    } catch (error) {
+      logger.warn({ err: error }, "could not read the queue's job counts");
+    }
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.use(notFound);
+  app.use(jsonErrors(logger));
+  return app;
+}
+
+function readiness(deps: ProxyAppDeps): RequestHandler {
+  return async (_req, res) => {
+    const reason = deps.notReady?.() ?? (await redisProblem(deps.redis)) ?? functionsProblem(deps.registry, deps.settings.functionsDir);
+    if (reason === undefined) res.type("text/plain").send("ready");
+    else res.status(503).type("text/plain").send(`not ready: ${reason}`);
+  };
+}
+
+async function redisProblem(redis: Redis): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`Redis did not answer PING within ${PING_TIMEOUT_MS} ms`), PING_TIMEOUT_MS);
+  });
+  const ping = redis.ping().then(
+    (answer) => (answer === "PONG" ? undefined : `Redis answered PING with ${JSON.stringify(answer)}`),
+    (error: unknown) => `Redis PING failed: ${messageOf(error)}`,
+  );
+  try {
+    return await Promise.race([ping, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A proxy with nothing loaded is almost always pointed at the wrong folder. */
+function functionsProblem(registry: FunctionRegistry, dir: string): string | undefined {
+  if (registry.functions().length > 0) return undefined;
+  return `no function is loaded from ${dir} (${registry.errors().length} failed to load)`;
+}
+
+function parseLimit(value: unknown, max: number): number {
+  if (value === undefined) return max;
+  const limit = typeof value === "string" && /^\d{1,9}$/.test(value) ? Number(value) : 0;
+  if (limit < 1) throw new HttpError(400, "ERR_BAD_REQUEST", "`limit`: expected a positive whole number");
+  return Math.min(limit, max);
+}
+
+function describeFunction(fn: LoadedFunction) {
+  return {
+    name: fn.name,
+    version: fn.version,
+    description: fn.description,
+    link: fn.link,
+    support: fn.support,
+    kind: fn.kind,
+    enabled: fn.enabled,
+    handlers: fn.steps.map((step) => step.handler),
+    schedule: fn.schedule,
+    limits: fn.limits,
+    retries: fn.retries,
+    isolation: fn.isolation,
+    overlap: fn.overlap,
+    config: fn.rawConfig,
+  };
+}

@@ -1,0 +1,95 @@
+// Waits for runs to reach a final status, for `POST /execute?wait=1`. One Redis subscription to the
+// run-finished channel serves every waiting request; a waiter reads the record once after
+// subscribing, because the run may have finished before anyone listened.
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { redisKeys } from "../queue/keys.ts";
+import type { RunRecord } from "../run-record.ts";
+import { FINAL_STATUSES } from "../runs/run-store.ts";
+import type { RunStore } from "../runs/run-store.ts";
+
+type Settle = (record: RunRecord | undefined) => void;
+
+export class RunWaiter {
+  private readonly subscriber: Redis;
+  private readonly store: RunStore;
+  private readonly channel: string;
+  private readonly logger: Logger;
+  private readonly waiting = new Map<string, Set<Settle>>();
+  private subscribed: Promise<unknown> | undefined;
+  private closed = false;
+
+  /** Takes ownership of `subscriber`: a connection in subscriber mode can do nothing else. */
+  constructor(subscriber: Redis, store: RunStore, prefix: string, logger: Logger) {
+    this.subscriber = subscriber;
+    this.store = store;
+    this.channel = redisKeys(prefix).runFinishedChannel;
+    this.logger = logger;
+    subscriber.on("message", (channel: string, id: string) => {
+      if (channel === this.channel && this.waiting.has(id)) void this.settleFromStore(id);
+    });
+  }
+
+  start(): Promise<unknown> {
+    this.subscribed ??= this.subscriber.subscribe(this.channel).catch((error: unknown) => {
+      this.subscribed = undefined;
+      throw error;
+    });
+    return this.subscribed;
+  }
+
+  /**
+   * The run's final record, or undefined when it is not final within `timeoutMs` (or the wait was
+   * aborted or the waiter closed).
+   */
+  async wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<RunRecord | undefined> {
+    if (this.closed || signal?.aborted === true) return undefined;
+    const done = new Promise<RunRecord | undefined>((resolve) => {
+      const settle: Settle = (record) => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        this.remove(id, settle);
+        resolve(record);
+      };
+      const onAbort = () => settle(undefined);
+      // On timeout, one last read: a message lost during a reconnect must not cost the answer.
+      const timer = setTimeout(() => void this.finalRecord(id).then(settle, () => settle(undefined)), timeoutMs);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      let settles = this.waiting.get(id);
+      if (settles === undefined) this.waiting.set(id, (settles = new Set()));
+      settles.add(settle);
+    });
+    // Without the subscription the read below and the last read on timeout still answer.
+    await this.start().catch((error: unknown) => this.logger.warn({ err: error }, "could not subscribe to finished runs"));
+    void this.settleFromStore(id);
+    return done;
+  }
+
+  /** Answers every pending wait with undefined and drops the subscription. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const settles of [...this.waiting.values()]) for (const settle of [...settles]) settle(undefined);
+    await this.subscriber.quit().catch(() => this.subscriber.disconnect());
+  }
+
+  private async settleFromStore(id: string): Promise<void> {
+    try {
+      const record = await this.finalRecord(id);
+      if (record === undefined) return;
+      for (const settle of [...(this.waiting.get(id) ?? [])]) settle(record);
+    } catch (error) {
+      this.logger.warn({ err: error, runId: id }, "could not read a finished run");
+    }
+  }
+
+  private async finalRecord(id: string): Promise<RunRecord | undefined> {
+    const record = await this.store.get(id);
+    return record !== undefined && FINAL_STATUSES.has(record.status) ? record : undefined;
+  }
+
+  private remove(id: string, settle: Settle): void {
+    const settles = this.waiting.get(id);
+    settles?.delete(settle);
+    if (settles?.size === 0) this.waiting.delete(id);
+  }
+}

@@ -1,0 +1,51 @@
+import { randomUUID } from "node:crypto";
+import pino from "pino";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { RunWaiter } from "../../src/proxy/run-waiter.ts";
+import { connectRedis } from "../../src/redis/connection.ts";
+import type { RunRecord, RunStatus } from "../../src/run-record.ts";
+import { RunStore } from "../../src/runs/run-store.ts";
+
+const redisUrl = inject("redisUrl");
+const prefix = `test-proxy-${randomUUID()}`;
+const redis = connectRedis(redisUrl);
+const store = new RunStore(redis, { prefix, historyPerFunction: 10, ttlSeconds: 60 });
+const waiter = new RunWaiter(connectRedis(redisUrl), store, prefix, pino({ level: "silent" }));
+
+afterAll(async () => {
+  await waiter.close();
+  redis.disconnect();
+});
+
+function record(status: RunStatus): RunRecord {
+  const now = new Date().toISOString();
+  return { id: randomUUID(), function: "f", executor: "default", status, result: null, error: null, logs: [], steps: [], attempt: 0, scheduledAt: null, startedAt: now, durationMs: 0 };
+}
+
+describe("RunWaiter", () => {
+  it("answers when the run's final record is published", async () => {
+    const run = record("queued");
+    await store.create(run);
+    const waits = [waiter.wait(run.id, 5000), waiter.wait(run.id, 5000)];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await store.update({ ...run, status: "running" });
+    await store.update({ ...run, status: "succeeded", result: 42 });
+    for (const answer of await Promise.all(waits)) expect(answer).toMatchObject({ id: run.id, status: "succeeded", result: 42 });
+  });
+
+  it("answers a run that finished before the wait began", async () => {
+    const run = record("failed");
+    await store.create(run);
+    expect(await waiter.wait(run.id, 5000)).toMatchObject({ id: run.id, status: "failed" });
+  });
+
+  it("answers undefined on timeout or abort", async () => {
+    const run = record("queued");
+    await store.create(run);
+    expect(await waiter.wait(run.id, 100)).toBeUndefined();
+    const abort = new AbortController();
+    const aborted = waiter.wait(run.id, 5000, abort.signal);
+    abort.abort();
+    expect(await aborted).toBeUndefined();
+  });
+});
