@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunRecord } from "../../src/run-record.ts";
+import { startDnsServer } from "../helpers/dns-server.ts";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 const bin = join(repo, "bin/skywalker.js");
@@ -66,6 +67,23 @@ describe("skywalker run", () => {
     expect(record.status).toBe("skipped");
     expect(record.error?.code).toBe("ERR_ACTIVE_CHECK_FAILED");
     expect(record.skipReason).toContain("SKYWALKER_ACTIVE_ENDPOINT");
+  });
+
+  it("runs an active-passive function only in the cluster its endpoint's CNAME names", async () => {
+    const dns = await startDnsServer({ cname: { "payments.example.com": "payments.us-east.example.com" } });
+    try {
+      const env = { SKYWALKER_ACTIVE_ENDPOINT: "payments.example.com", SKYWALKER_DNS_SERVERS: dns.address };
+      const active = await skywalker(["run", "active-passive-skywalker"], { ...env, SKYWALKER_CLUSTER: "us-east" });
+      expect(active.code).toBe(0);
+      expect(JSON.parse(active.stdout)).toMatchObject({ status: "succeeded", executor: "active-passive", result: { service: "payments" } });
+      const passive = await skywalker(["run", "active-passive-skywalker"], { ...env, SKYWALKER_CLUSTER: "eu-west" });
+      expect(passive.code).toBe(0);
+      const record = JSON.parse(passive.stdout) as RunRecord;
+      expect(record).toMatchObject({ status: "skipped", error: null, steps: [] });
+      expect(record.skipReason).toBe('passive: payments.example.com → payments.us-east.example.com does not match cluster "eu-west"');
+    } finally {
+      await dns.close();
+    }
   });
 
   it("exits 2 naming the function when it does not exist, and for bad --args", async () => {
