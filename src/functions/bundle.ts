@@ -96,7 +96,7 @@ function codeOf(errors: Message[]): string {
 
 function issueOf(error: Message, root: string, steps: StepSpec[], handlerField: (step: number) => string): ConfigIssue {
   const location = error.location;
-  if (location !== null && location !== undefined && location.file === ENTRY) {
+  if (location !== null && location !== undefined && (location.file === ENTRY || location.file.endsWith(`/${ENTRY}`))) {
     // line N of the entry imports step N-1's handler
     const step = location.line - 1;
     const spec = steps[step];
