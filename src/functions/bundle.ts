@@ -36,7 +36,8 @@ export async function bundleFunction(index: ModuleIndex, folder: FolderEntry, st
       charset: "utf8",
       // The factory is made inside an IIFE: a closure created at a script's top level keeps every
       // context the (cached, shared) script ran in alive, which would leak a context per fresh run.
-      banner: { js: `(() => { globalThis.${BRIDGE.bundle} = () => {` },
+      // "use strict": the handlers are ES modules, whose code is strict; a classic script is not.
+      banner: { js: `(() => { "use strict"; globalThis.${BRIDGE.bundle} = () => {` },
       footer: { js: `return ${EXPORTS};\n}; })();` },
       plugins: [functionsOnly(index, folder)],
     });

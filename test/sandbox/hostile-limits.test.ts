@@ -1,0 +1,94 @@
+// Hostile functions against the sandbox's limits: each breach fails the run with its own code,
+// and a healthy function runs right after.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openSandboxHarness } from "../helpers/sandbox-harness.ts";
+import type { SandboxHarness } from "../helpers/sandbox-harness.ts";
+
+let h: SandboxHarness;
+beforeAll(async () => {
+  h = await openSandboxHarness();
+});
+afterAll(() => h.close());
+
+async function expectFailure(name: string, code: string, messagePart?: string) {
+  const record = await h.run(name);
+  expect(record.status).toBe("failed");
+  expect(record.error?.code).toBe(code);
+  if (messagePart !== undefined) expect(record.error?.message).toContain(messagePart);
+  await h.expectHealthy();
+  return record;
+}
+
+describe("time limits", () => {
+  it("stops an endless loop at its CPU budget", async () => {
+    const record = await expectFailure("endless-loop", "ERR_CPU_LIMIT", "limits.cpuMs");
+    expect(record.cpuMs).toBeGreaterThanOrEqual(500);
+  });
+
+  it("stops a loop at the wall-clock limit when the CPU budget is larger", async () => {
+    await expectFailure("endless-loop-wall", "ERR_TIMEOUT", "limits.timeoutMs");
+  });
+
+  it("stops an endless async loop", async () => {
+    await expectFailure("endless-async-loop", "ERR_CPU_LIMIT");
+  });
+
+  it("stops a promise that never resolves at the wall-clock limit", async () => {
+    const record = await expectFailure("never-resolves", "ERR_TIMEOUT", "400 ms");
+    expect(record.durationMs).toBeGreaterThanOrEqual(390); // timers may fire a millisecond early
+  });
+
+  it("stops timers that keep re-arming themselves", async () => {
+    await expectFailure("rearming-timers", "ERR_TIMEOUT");
+  });
+
+  it("stops a catastrophic regular expression", async () => {
+    await expectFailure("catastrophic-regex", "ERR_CPU_LIMIT");
+  });
+});
+
+describe("memory limits", () => {
+  it("stops a heap of growing arrays at the isolate's memory limit", async () => {
+    await expectFailure("memory-arrays", "ERR_MEMORY_LIMIT", "limits.memoryMb");
+  });
+
+  it("stops object churn at the memory limit", async () => {
+    await expectFailure("memory-objects", "ERR_MEMORY_LIMIT");
+  });
+
+  it("turns string doubling into a RangeError the function could have caught", async () => {
+    const record = await expectFailure("memory-strings", "ERR_HANDLER_THREW");
+    expect(record.error).toMatchObject({ name: "RangeError", message: "Invalid string length" });
+  });
+
+  it("counts ArrayBuffers against the limit (memory outside the heap is bounded too)", async () => {
+    const record = await h.run("memory-arraybuffers");
+    expect(record.status).toBe("failed");
+    expect(["ERR_MEMORY_LIMIT", "ERR_HANDLER_THREW"]).toContain(record.error?.code);
+    if (record.error?.code === "ERR_HANDLER_THREW") expect(record.error.message).toBe("Array buffer allocation failed");
+    await h.expectHealthy();
+  });
+
+  it("turns runaway recursion into a RangeError", async () => {
+    const record = await expectFailure("deep-recursion", "ERR_HANDLER_THREW");
+    expect(record.error).toMatchObject({ name: "RangeError", message: "Maximum call stack size exceeded" });
+  });
+});
+
+describe("output limits", () => {
+  it("fails a result over maxResultBytes", async () => {
+    await expectFailure("huge-result", "ERR_RESULT_TOO_LARGE", "limits.maxResultBytes");
+  });
+
+  it("fails a log flood at maxLogBytes and keeps what fit", async () => {
+    const record = await expectFailure("log-flood", "ERR_LOG_LIMIT", "limits.maxLogBytes");
+    expect(record.logsTruncated).toBe(true);
+    expect(record.logs.length).toBeGreaterThan(10);
+    const bytes = record.logs.reduce((sum, entry) => sum + Buffer.byteLength(entry.msg) + 1, 0);
+    expect(bytes).toBeLessThanOrEqual(4096);
+  });
+
+  it("fails a run that leaves more than 1000 timers pending", async () => {
+    await expectFailure("too-many-timers", "ERR_TIMER_LIMIT", "1000 timers");
+  });
+});
