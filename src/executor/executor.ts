@@ -41,6 +41,7 @@ export class Executor {
   private readonly pool: SandboxPool;
   private readonly heartbeat: ExecutorHeartbeat;
   private worker: Worker<RunJobData> | undefined;
+  private workerConnection: Redis | undefined;
   private inFlight = 0;
 
   constructor(deps: ExecutorDeps) {
@@ -69,8 +70,9 @@ export class Executor {
 
   async start(): Promise<void> {
     const { settings } = this.deps;
+    this.workerConnection = connectRedis(this.deps.redisUrl, { forWorker: true, logger: this.log });
     this.worker = new Worker<RunJobData>(RUN_QUEUE, (job) => this.process(job), {
-      connection: connectRedis(this.deps.redisUrl, { forWorker: true }),
+      connection: this.workerConnection,
       prefix: settings.prefix,
       concurrency: settings.concurrency,
       lockDuration: settings.lockMs,
@@ -98,6 +100,7 @@ export class Executor {
       }
     }
     await this.heartbeat.stop();
+    this.workerConnection?.disconnect();
     await this.pool.close();
     this.lifecycle.to("stopped");
   }

@@ -65,11 +65,11 @@ export class ProxyServer {
   async start(): Promise<void> {
     const { settings, redisUrl } = this.deps;
     try {
-      this.queueConnection = connectRedis(redisUrl);
+      this.queueConnection = connectRedis(redisUrl, { logger: this.log });
       const queue = new Queue<RunJobData>(RUN_QUEUE, { connection: this.queueConnection, prefix: settings.prefix });
       queue.on("error", (error) => this.log.error({ err: error }, "queue error"));
       this.queue = queue;
-      this.waiter = new RunWaiter(connectRedis(redisUrl), this.deps.store, settings.prefix, this.log);
+      this.waiter = new RunWaiter(connectRedis(redisUrl, { logger: this.log }), this.deps.store, settings.prefix, this.log);
       await Promise.all([queue.waitUntilReady(), this.waiter.start()]);
       const app = createProxyApp({
         ...this.deps,

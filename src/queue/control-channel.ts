@@ -19,7 +19,7 @@ export async function subscribeControl(
   logger: Logger,
   onMessage: (message: ControlMessage) => void,
 ): Promise<{ close(): Promise<void> }> {
-  const subscriber = connectRedis(redisUrl, { forWorker: true });
+  const subscriber = connectRedis(redisUrl, { forWorker: true, logger });
   const channel = redisKeys(prefix).controlChannel;
   subscriber.on("message", (from: string, text: string) => {
     if (from !== channel) return;

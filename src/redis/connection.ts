@@ -1,11 +1,23 @@
 // ioredis connections for Skywalker's parts. BullMQ workers need `maxRetriesPerRequest: null`
 // so that a blocking command survives a Redis restart instead of failing the worker.
 import { Redis } from "ioredis";
+import type { Logger } from "pino";
 
-export function connectRedis(url: string, options: { forWorker?: boolean } = {}): Redis {
-  return new Redis(url, {
+const ERROR_LOG_INTERVAL_MS = 10_000;
+
+export function connectRedis(url: string, options: { forWorker?: boolean; logger?: Logger } = {}): Redis {
+  const client = new Redis(url, {
     maxRetriesPerRequest: options.forWorker === true ? null : 20,
     enableReadyCheck: true,
     retryStrategy: (times) => Math.min(times * 100, 2000),
   });
+  // ioredis reconnects by itself; a lost connection is reported once per interval, not per retry
+  // (and never as an unhandled 'error' event).
+  let lastLogged = 0;
+  client.on("error", (error: Error) => {
+    if (Date.now() - lastLogged < ERROR_LOG_INTERVAL_MS) return;
+    lastLogged = Date.now();
+    options.logger?.warn({ component: "redis", err: error.message }, "redis connection error; reconnecting");
+  });
+  return client;
 }

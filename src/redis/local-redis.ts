@@ -41,7 +41,14 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
     await mkdir(dir, { recursive: true });
     args.push("--appendonly", "yes", "--appendfsync", options.appendFsync ?? "everysec", "--dir", dir);
   }
-  const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: a Ctrl-C in the terminal must not stop Redis while the runs in
+  // flight drain into it; Skywalker stops it last, and kills it if Skywalker itself exits.
+  const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const killOnExit = (): void => {
+    child.kill("SIGTERM");
+  };
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   await waitUntilReady(child, options.startTimeoutMs ?? 10_000);
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
   const stopWith = async (signal: NodeJS.Signals): Promise<void> => {

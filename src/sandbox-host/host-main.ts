@@ -65,4 +65,7 @@ process.on("message", (message: ToHost) => {
 });
 // Without its supervisor a host has no one to answer to.
 process.on("disconnect", () => process.exit(0));
+// A Ctrl-C reaches the whole process group; the supervisor decides when this host stops, after
+// the runs in flight have drained.
+process.on("SIGINT", () => undefined);
 send({ type: "ready", pid: process.pid });

@@ -1,0 +1,141 @@
+// The chronomaster: fires every schedule tick of this environment at the proxy, as the original
+// did, unless an operator stopped the scheduler or disabled the function. State lives in Redis;
+// replicas hear of changes on the control channel and re-read it every few seconds anyway.
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { FunctionRegistry } from "../functions/function-registry.ts";
+import type { LoadedFunction, ScheduleEntry } from "../functions/types.ts";
+import { Lifecycle } from "../lifecycle.ts";
+import type { Metrics } from "../metrics/metrics.ts";
+import { publishControl, subscribeControl } from "../queue/control-channel.ts";
+import type { Settings } from "../settings.ts";
+import { Scheduler } from "./scheduler.ts";
+import { SchedulerState } from "./scheduler-state.ts";
+import type { SchedulerStatus } from "./scheduler-state.ts";
+import { postTick } from "./tick-poster.ts";
+
+const STATE_REFRESH_MS = 5000;
+
+export interface ChronomasterDeps {
+  settings: Settings;
+  redisUrl: string;
+  redis: Redis;
+  registry: FunctionRegistry;
+  metrics: Metrics;
+  logger: Logger;
+  /** Identifies this process in reload messages, so it does not reload twice. */
+  processId: string;
+}
+
+export class Chronomaster {
+  readonly state: SchedulerState;
+  private readonly deps: ChronomasterDeps;
+  private readonly log: Logger;
+  private readonly lifecycle: Lifecycle;
+  private readonly scheduler: Scheduler;
+  private status: SchedulerStatus = "running";
+  private disabled = new Set<string>();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private control: { close(): Promise<void> } | undefined;
+
+  constructor(deps: ChronomasterDeps) {
+    this.deps = deps;
+    this.log = deps.logger.child({ component: "chronomaster" });
+    this.lifecycle = new Lifecycle(this.log);
+    this.state = new SchedulerState(deps.redis, deps.settings.prefix);
+    this.scheduler = new Scheduler(deps.settings.environment, (fn, entry, dueAt) => void this.tick(fn, entry, dueAt));
+    deps.registry.on("change", () => this.scheduler.reschedule(deps.registry.functions()));
+  }
+
+  get lifecycleState() {
+    return this.lifecycle.state;
+  }
+
+  get schedulerStatus(): SchedulerStatus {
+    return this.status;
+  }
+
+  isDisabled(functionName: string): boolean {
+    return this.disabled.has(functionName);
+  }
+
+  nextFires(functionName: string) {
+    return this.scheduler.entriesOf(functionName);
+  }
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.control = await subscribeControl(this.deps.redisUrl, this.deps.settings.prefix, this.log, (message) => {
+      if (message.type === "reload") {
+        if (message.by !== this.deps.processId) void this.reloadLocally();
+      } else {
+        void this.refresh();
+      }
+    });
+    this.refreshTimer = setInterval(() => void this.refresh(), STATE_REFRESH_MS);
+    this.refreshTimer.unref();
+    this.scheduler.reschedule(this.deps.registry.functions());
+    for (const error of this.deps.registry.errors()) this.log.warn({ function: error.name, file: error.file }, `not scheduled: ${error.message}`);
+    this.lifecycle.to("running", { environment: this.deps.settings.environment, entries: this.scheduler.size, scheduler: this.status });
+  }
+
+  async stop(): Promise<void> {
+    this.lifecycle.to("stopping");
+    clearInterval(this.refreshTimer);
+    this.scheduler.clear();
+    await this.control?.close();
+    this.lifecycle.to("stopped");
+  }
+
+  async setStatus(status: SchedulerStatus): Promise<void> {
+    await this.state.setStatus(status);
+    await this.refresh();
+  }
+
+  async setDisabled(functionName: string, disabled: boolean): Promise<void> {
+    await this.state.setDisabled(functionName, disabled);
+    await this.refresh();
+  }
+
+  /** Re-reads the functions here and tells every other process to do the same. */
+  async reload(): Promise<{ changed: string[]; errors: { name: string; message: string }[] }> {
+    const { changed } = await this.reloadLocally();
+    await publishControl(this.deps.redis, this.deps.settings.prefix, { type: "reload", by: this.deps.processId });
+    return { changed, errors: this.deps.registry.errors().map((error) => ({ name: error.name, message: error.message })) };
+  }
+
+  private async reloadLocally(): Promise<{ changed: string[] }> {
+    const change = await this.deps.registry.reload();
+    this.scheduler.reschedule(this.deps.registry.functions());
+    this.log.info({ changed: change.changed, entries: this.scheduler.size }, "functions reloaded");
+    return change;
+  }
+
+  private async refresh(): Promise<void> {
+    try {
+      const [status, disabled] = await Promise.all([this.state.status(), this.state.disabled()]);
+      if (status !== this.status) this.log.info({ from: this.status, to: status }, "scheduler state changed");
+      this.status = status;
+      this.disabled = disabled;
+    } catch (error) {
+      this.log.warn({ err: error }, "could not read the scheduler state; keeping the last one");
+    }
+  }
+
+  private async tick(fn: LoadedFunction, entry: ScheduleEntry, dueAt: Date): Promise<void> {
+    const { metrics, settings } = this.deps;
+    if (this.status !== "running" || this.disabled.has(fn.name)) return;
+    metrics.ticks.inc({ function: fn.name });
+    metrics.scheduleLateness.observe({ function: fn.name }, Math.max(0, Date.now() - dueAt.getTime()) / 1000);
+    const outcome = await postTick({ proxyUrl: settings.proxyUrl, token: settings.token, environment: settings.environment }, fn.name, dueAt);
+    if (outcome.kind === "error") {
+      metrics.skippedTicks.inc({ function: fn.name, reason: "error" });
+      this.log.error({ function: fn.name, dueAt: dueAt.toISOString(), cron: entry.cron }, outcome.message);
+    } else if (outcome.kind === "skipped") {
+      metrics.skippedTicks.inc({ function: fn.name, reason: "overlap" });
+      this.log.info({ function: fn.name, runId: outcome.id, dueAt: dueAt.toISOString() }, "tick skipped: the previous run is still going");
+    } else if (outcome.kind === "queued") {
+      this.log.debug({ function: fn.name, runId: outcome.id, dueAt: dueAt.toISOString() }, "tick fired");
+    }
+  }
+}
