@@ -96,6 +96,15 @@ describe("skywalker run", () => {
     expect(badArgs.stderr).toContain("--args is not valid JSON");
   });
 
+  it("skips a disabled function, as the original did, and exits 0", async () => {
+    await cp(join(work, "functions"), join(work, "disabled"), { recursive: true });
+    const configFile = join(work, "disabled/hello-skywalker/hello-skywalker-config.json");
+    await writeFile(configFile, JSON.stringify({ ...JSON.parse(await readFile(configFile, "utf8")), enabled: false }));
+    const { code, stdout } = await skywalker(["run", "hello-skywalker", "--functions", "./disabled"]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ status: "skipped", error: null, skipReason: "the function is disabled (enabled: false in its config)", logs: [] });
+  });
+
   it("exits 1 when the function fails, with the error code in the record", async () => {
     await cp(join(work, "functions"), join(work, "failing"), { recursive: true });
     await writeFile(join(work, "failing/hello-skywalker/hello-skywalker.ts"), 'export async function main() { throw new RangeError("bad day"); }\n');
