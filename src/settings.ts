@@ -15,6 +15,9 @@ const EnvSchema = z.object({
   SKYWALKER_BIND: z.string().min(1).default("127.0.0.1"),
   SKYWALKER_PROXY_PORT: port.default(5000),
   SKYWALKER_GUI_PORT: port.default(5050),
+  SKYWALKER_EXECUTOR_PORT: port.default(5100),
+  SKYWALKER_SOURCE: z.enum(["folder", "configmap"]).default("folder"),
+  SKYWALKER_NAMESPACE: z.string().min(1).optional(),
   SKYWALKER_PROXY_URL: z.string().url().optional(),
   SKYWALKER_TOKEN: z.string().min(1).optional(),
   SKYWALKER_CONCURRENCY: positiveInt.default(10),
@@ -41,6 +44,12 @@ export interface Settings {
   bind: string;
   proxyPort: number;
   guiPort: number;
+  /** Health and metrics of an executor started alone (role executor). */
+  executorPort: number;
+  /** Where functions come from: the folder, or labelled ConfigMaps through the Kubernetes API. */
+  source: "folder" | "configmap";
+  /** Namespace of the ConfigMaps; default: the kubeconfig's (in a pod, the pod's own). */
+  namespace: string | undefined;
   /** Where the chronomaster POSTs ticks. @default http://127.0.0.1:<proxyPort> */
   proxyUrl: string;
   /** Bearer token every API call must carry, when set. */
@@ -80,6 +89,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides:
     bind: e.SKYWALKER_BIND,
     proxyPort,
     guiPort: e.SKYWALKER_GUI_PORT,
+    executorPort: e.SKYWALKER_EXECUTOR_PORT,
+    source: e.SKYWALKER_SOURCE,
+    namespace: e.SKYWALKER_NAMESPACE,
     proxyUrl: e.SKYWALKER_PROXY_URL ?? `http://127.0.0.1:${proxyPort}`,
     token: e.SKYWALKER_TOKEN,
     concurrency: e.SKYWALKER_CONCURRENCY,

@@ -52,7 +52,7 @@ export class FunctionRegistry extends EventEmitter<{ change: [RegistryChange] }>
     this.loading ??= loadFunctions(this.root).finally(() => {
       this.loading = undefined;
     });
-    const next = await this.loading;
+    const next = keepLastGood(this.catalog, await this.loading);
     const changed = diff(this.catalog, next);
     this.catalog = next;
     this.report();
@@ -66,6 +66,20 @@ export class FunctionRegistry extends EventEmitter<{ change: [RegistryChange] }>
       this.logger.error({ function: error.name, file: error.file, code: error.code, issues: error.issues }, error.message);
     }
   }
+}
+
+/**
+ * A function that loaded before and fails now keeps its last good version running (a typo in a
+ * config must not stop a check that worked); its error is still reported. A deleted one is gone.
+ */
+function keepLastGood(before: FunctionCatalog, after: FunctionCatalog): FunctionCatalog {
+  const errors = after.errors.map((error) => {
+    const previous = before.functions.get(error.name);
+    if (previous === undefined || after.functions.has(error.name)) return error;
+    after.functions.set(error.name, previous);
+    return { ...error, keptLastGood: true, message: `${error.message} (the last good version keeps running)` };
+  });
+  return { ...after, errors };
 }
 
 function versionOf(fn: LoadedFunction | undefined): string | undefined {

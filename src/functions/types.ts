@@ -86,6 +86,8 @@ export interface FunctionLoadError {
   /** One-line summary that names the function, file and field(s). */
   message: string;
   issues: ConfigIssue[];
+  /** The function loaded before this error, and that version keeps running until it is fixed. */
+  keptLastGood?: boolean;
 }
 
 export interface FunctionCatalog {

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { ChronomasterServer } from "../chronomaster/chronomaster-server.ts";
 import { ErrorCodes, SkywalkerError } from "../errors.ts";
 import { Executor } from "../executor/executor.ts";
+import { ExecutorProbeServer } from "../executor/executor-probe-server.ts";
 import { FunctionRegistry } from "../functions/function-registry.ts";
 import { createMetrics } from "../metrics/metrics.ts";
 import { ProxyServer } from "../proxy/proxy-server.ts";
@@ -65,6 +66,12 @@ export async function startService(role: Role, settings: Settings, logger: Logge
       service.executor = new Executor(deps);
       await service.executor.start();
       stack.push(service.executor);
+      if (role === "executor") {
+        // On its own (a pod), an executor needs probes and a metrics endpoint of its own.
+        const probes = new ExecutorProbeServer({ settings, redis, metrics, executor: service.executor, logger: logger.child({ component: "executor" }) });
+        await probes.start();
+        stack.push(probes);
+      }
     }
     if (role === "all" || role === "proxy") {
       service.proxy = new ProxyServer(deps);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { startLocalRedis } from "../../src/redis/local-redis.ts";
+import { freePort, startLocalRedis } from "../../src/redis/local-redis.ts";
 import type { LocalRedis } from "../../src/redis/local-redis.ts";
 import { openQueueHarness } from "../helpers/queue-harness.ts";
 import type { QueueHarness } from "../helpers/queue-harness.ts";
@@ -20,9 +20,9 @@ afterEach(async () => {
 });
 
 /** `skywalker start --role executor` as its own process, as it runs in a pod. */
-function spawnExecutor(redisUrl: string, prefix: string, lockMs: number): ChildProcess {
+function spawnExecutor(redisUrl: string, prefix: string, lockMs: number, executorPort: number): ChildProcess {
   const child = spawn(process.execPath, [join(repo, "bin/skywalker.js"), "start", "--role", "executor"], {
-    env: { ...process.env, REDIS_URL: redisUrl, SKYWALKER_PREFIX: prefix, SKYWALKER_FUNCTIONS: functionsDir, SKYWALKER_LOCK_MS: String(lockMs), LOG_LEVEL: "warn" },
+    env: { ...process.env, REDIS_URL: redisUrl, SKYWALKER_PREFIX: prefix, SKYWALKER_FUNCTIONS: functionsDir, SKYWALKER_LOCK_MS: String(lockMs), SKYWALKER_EXECUTOR_PORT: String(executorPort), LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "pipe"],
   });
   cleanups.push(async () => child.kill("SIGKILL"));
@@ -34,10 +34,16 @@ describe("recovery", () => {
     const lockMs = 2000;
     const h: QueueHarness = await openQueueHarness({ redisUrl: inject("redisUrl"), functionsDir, settings: { lockMs } });
     cleanups.push(() => h.close());
-    const doomed = spawnExecutor(inject("redisUrl"), h.settings.prefix, lockMs);
+    const probePort = await freePort();
+    const doomed = spawnExecutor(inject("redisUrl"), h.settings.prefix, lockMs, probePort);
     const id = await h.enqueue("slow", { args: { ms: 1500 } });
     const running = await h.waitFor(id, (record) => record.status === "running", 20_000);
     expect(running.executorId).toMatch(new RegExp(`-${doomed.pid}-`));
+    // an executor on its own serves probes and metrics, as its pod needs
+    const probe = (path: string) => fetch(`http://127.0.0.1:${probePort}${path}`);
+    expect(await (await probe("/healthz")).text()).toBe("ok");
+    expect(await (await probe("/readyz")).text()).toBe("ready");
+    expect(await (await probe("/metrics")).text()).toContain("skywalker_sandbox_restarts_total");
     doomed.kill("SIGKILL");
     const survivor = await h.startExecutor();
     const record = await h.waitFor(id, undefined, 20_000);
