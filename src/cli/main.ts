@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { errorCodeOf, ErrorCodes, messageOf } from "../errors.ts";
 import { ExitCode } from "./exit-codes.ts";
+import type { ConfigmapOptions } from "./configmap-command.ts";
 import type { StartOptions } from "./start-command.ts";
 
 const DEFAULT_FUNCTIONS = process.env.SKYWALKER_FUNCTIONS ?? "./functions";
@@ -43,6 +44,19 @@ async function main(argv: string[]): Promise<number> {
     .action(async (name: string, options: { functions: string }) => {
       const { newCommand } = await import("./new-command.ts");
       exitCode = await newCommand(name, options);
+    });
+
+  program
+    .command("configmap")
+    .description("ship the functions as ConfigMaps: print them as YAML, or apply them with the current kubeconfig")
+    .option("--functions <dir>", "folder of functions", DEFAULT_FUNCTIONS)
+    .option("--namespace <ns>", "namespace (default: the kubeconfig context's)")
+    .option("--apply", "create or replace them through the Kubernetes API")
+    .option("-o, --output <format>", "print them (yaml)")
+    .option("--prune", "with --apply: delete the ConfigMaps of functions that no longer exist")
+    .action(async (options: ConfigmapOptions) => {
+      const { configmapCommand } = await import("./configmap-command.ts");
+      exitCode = await configmapCommand(options);
     });
 
   program

@@ -17,6 +17,8 @@ import { connectRedis } from "../redis/connection.ts";
 import { startLocalRedis } from "../redis/local-redis.ts";
 import type { LocalRedis } from "../redis/local-redis.ts";
 import { RunStore } from "../runs/run-store.ts";
+import { kubeConfigFromDefault, namespaceOf } from "../k8s/apply-configmaps.ts";
+import { ConfigMapFunctionSource } from "../k8s/configmap-source.ts";
 import type { Role, Settings } from "../settings.ts";
 
 export interface RunningService {
@@ -29,6 +31,23 @@ export interface RunningService {
 
 interface Stoppable {
   stop(): Promise<void>;
+}
+
+/** The functions, from the folder or, with SKYWALKER_SOURCE=configmap, from the cluster's ConfigMaps. */
+async function openRegistry(settings: Settings, logger: Logger, stack: Stoppable[]): Promise<FunctionRegistry> {
+  const log = logger.child({ component: "functions" });
+  if (settings.source === "folder") return FunctionRegistry.open(settings.functionsDir, log);
+  const kubeConfig = kubeConfigFromDefault();
+  const namespace = namespaceOf(kubeConfig, settings.namespace);
+  const dir = join(settings.dataDir, "functions");
+  // The source writes the ConfigMaps out before the registry first reads them; later changes reload it.
+  const opened: { registry?: FunctionRegistry } = {};
+  const source = new ConfigMapFunctionSource({ kubeConfig, namespace, dir, logger: log, onChange: async () => opened.registry?.reload() });
+  await source.start();
+  stack.push(source);
+  log.info({ namespace, dir }, "functions come from configmaps");
+  opened.registry = await FunctionRegistry.open(dir, log);
+  return opened.registry;
 }
 
 export async function startService(role: Role, settings: Settings, logger: Logger): Promise<RunningService> {
@@ -50,7 +69,7 @@ export async function startService(role: Role, settings: Settings, logger: Logge
     }
     const redis: Redis = connectRedis(redisUrl, { logger });
     stack.push({ stop: async () => redis.disconnect() });
-    const registry = await FunctionRegistry.open(settings.functionsDir, logger.child({ component: "functions" }));
+    const registry = await openRegistry(settings, logger, stack);
     const store = new RunStore(redis, { prefix: settings.prefix, historyPerFunction: settings.historyPerFunction, ttlSeconds: settings.runTtlSeconds });
     const metrics = createMetrics();
     const deps = { settings, redisUrl, redis, registry, store, metrics, logger };
