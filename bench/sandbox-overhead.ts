@@ -14,12 +14,13 @@ const helpers = Array.from({ length: 300 }, (_, i) => `export function helper${i
 const body = buildSync({ stdin: { contents: `${helpers}\nexport async function main(args) { return args; }`, loader: "js" }, write: false, format: "iife", globalName: "__x", platform: "neutral" }).outputFiles[0]!.text;
 const code = `(() => { globalThis.__skywalker_bundle = () => { ${body}; return { handlers: [__x.main] }; }; })();`;
 const runtime = runtimeSource();
+const noState = () => Promise.reject(new Error("no state in this benchmark"));
 
 function spec(isolation: "warm" | "fresh"): HostFunctionSpec {
-  return { name: "noop", kind: "default", codeHash: createHash("sha256").update(code).digest("hex"), limits: DEFAULT_LIMITS, isolation, handlers: ["noop.main"] };
+  return { name: "noop", kind: "default", codeHash: createHash("sha256").update(code).digest("hex"), limits: DEFAULT_LIMITS, isolation, handlers: ["noop.main"], allowNet: [] };
 }
 function request(i: number): HostRunRequest {
-  return { runId: `r${i}`, fn: spec("warm"), attempt: 1, scheduledAt: null, environment: null, stepArgs: ['{"n":1}'] };
+  return { runId: `r${i}`, fn: spec("warm"), attempt: 1, scheduledAt: null, environment: null, stepArgs: ['{"n":1}'], secrets: {} };
 }
 async function timeRun(sandbox: FunctionSandbox, i: number): Promise<number> {
   const start = performance.now();
@@ -34,13 +35,13 @@ function summary(name: string, samples: number[]): void {
 }
 
 const cache = new CodeCache();
-const warm = new FunctionSandbox(spec("warm"), code, runtime, cache);
+const warm = new FunctionSandbox(spec("warm"), code, runtime, cache, noState);
 await timeRun(warm, -1);
 const warmSamples: number[] = [];
 for (let i = 0; i < 3000; i++) warmSamples.push(await timeRun(warm, i));
 summary("warm run (isolate + context reused)", warmSamples);
 
-const fresh = new FunctionSandbox(spec("fresh"), code, runtime, cache);
+const fresh = new FunctionSandbox(spec("fresh"), code, runtime, cache, noState);
 await timeRun(fresh, -1);
 const freshSamples: number[] = [];
 for (let i = 0; i < 500; i++) freshSamples.push(await timeRun(fresh, i));
@@ -48,7 +49,7 @@ summary("fresh context per run", freshSamples);
 
 const coldCached: number[] = [];
 for (let i = 0; i < 200; i++) {
-  const sandbox = new FunctionSandbox(spec("warm"), code, runtime, cache);
+  const sandbox = new FunctionSandbox(spec("warm"), code, runtime, cache, noState);
   coldCached.push(await timeRun(sandbox, i));
   sandbox.dispose();
 }
@@ -56,7 +57,7 @@ summary("cold: new isolate, with code cache", coldCached);
 
 const coldUncached: number[] = [];
 for (let i = 0; i < 200; i++) {
-  const sandbox = new FunctionSandbox(spec("warm"), code, runtime, new CodeCache());
+  const sandbox = new FunctionSandbox(spec("warm"), code, runtime, new CodeCache(), noState);
   coldUncached.push(await timeRun(sandbox, i));
   sandbox.dispose();
 }

@@ -36,6 +36,8 @@ export interface RunMetadata {
 export interface StepInput {
   meta: RunMetadata;
   argsJson: string;
+  /** Values of the secrets the function's config names. */
+  secrets: Record<string, string>;
   /** JSON text of the previous workflow step's result; absent for the first step. */
   previousResultJson?: string;
 }
@@ -55,6 +57,10 @@ export const BRIDGE = {
   hostLog: "__skywalker_hostLog",
   hostSetTimer: "__skywalker_hostSetTimer",
   hostClearTimer: "__skywalker_hostClearTimer",
+  /** Isolate → host: `(kind, payloadJson) => resultJson`, starts an async host call (fetch, state). */
+  hostCall: "__skywalker_hostCall",
+  /** Host → isolate: `(callId, ok, payloadJson) => void`, settles a host call. */
+  settle: "__skywalker_settle",
   /** Runtime settings (JSON text) read once at start, then deleted. */
   settings: "__skywalker_settings",
   /** The bundle of a function defines this global: a function that evaluates its modules and returns `{ handlers }`. */
@@ -66,3 +72,9 @@ export interface RuntimeSettings {
   maxResultBytes: number;
   maxTimers: number;
 }
+
+/** Kinds of asynchronous host calls a run can make. */
+export type HostCallKind = "fetch" | "state";
+
+/** What `hostCall` answers at once: the id its settlement will carry, or why it was refused. */
+export type HostCallStart = { id: number } | { error: string };

@@ -6,10 +6,13 @@
 import { BRIDGE } from "./contract.ts";
 import type { LogLevel, RuntimeSettings, SerializedError, StepInput, StepOutcome } from "./contract.ts";
 import { formatLogLine } from "./format.ts";
+import { createFetch, Headers, Response } from "./fetch.ts";
+import { createHostCalls } from "./host-call.ts";
 
 type HostLog = (level: LogLevel, msg: string) => void;
 type HostSetTimer = (id: number, delayMs: number) => void;
 type HostClearTimer = (id: number) => void;
+type HostCall = Parameters<typeof createHostCalls>[0];
 type Handler = (args: unknown, ctx: unknown) => unknown;
 
 // Intrinsics captured before user code runs: a function that tampers with JSON, Object or
@@ -30,6 +33,7 @@ function take<T>(name: string): T {
 const hostLog = take<HostLog>(BRIDGE.hostLog);
 const hostSetTimer = take<HostSetTimer>(BRIDGE.hostSetTimer);
 const hostClearTimer = take<HostClearTimer>(BRIDGE.hostClearTimer);
+const hostCalls = createHostCalls(take<HostCall>(BRIDGE.hostCall));
 const settings = parse(take<string>(BRIDGE.settings)) as RuntimeSettings;
 
 // Memory outside the V8 heap is not bounded by the isolate's limit: no WebAssembly memories,
@@ -70,6 +74,23 @@ defineProperty(global, "console", {
   value: freeze({ ...log, log: log.info, trace: log.debug }),
   writable: true,
   configurable: true,
+});
+
+// ---- fetch, made by the host within the function's allowlist ----
+for (const [name, value] of [["fetch", createFetch((kind, payload) => hostCalls.call(kind, payload))], ["Headers", Headers], ["Response", Response]] as const) {
+  defineProperty(global, name, { value, writable: true, configurable: true });
+}
+global[BRIDGE.settle] = (id: number, ok: boolean, payloadJson: string): void => hostCalls.settle(id, ok, payloadJson);
+
+/** `ctx.state`: a small key-value store of the function's, kept by the host across runs. */
+const state = freeze({
+  get: (key: string) => hostCalls.call("state", { op: "get", key: String(key) }),
+  set: async (key: string, value: unknown) => {
+    await hostCalls.call("state", { op: "set", key: String(key), valueJson: stringify(value === undefined ? null : value) });
+  },
+  delete: async (key: string) => {
+    await hostCalls.call("state", { op: "delete", key: String(key) });
+  },
 });
 
 // ---- timers, fired by the host inside the run's deadline ----
@@ -178,6 +199,7 @@ function timerLimitHit(error: unknown): boolean {
 function clearAllTimers(): void {
   for (const id of timers.keys()) hostClearTimer(id);
   timers.clear();
+  hostCalls.clear();
 }
 
 async function callHandler(input: StepInput): Promise<StepOutcome> {
@@ -196,6 +218,8 @@ async function callHandler(input: StepInput): Promise<StepOutcome> {
     const ctx = freeze({
       ...input.meta,
       previousResult: input.previousResultJson === undefined ? undefined : parse(input.previousResultJson),
+      secrets: freeze({ ...input.secrets }),
+      state,
       log,
     });
     const uncaught = new PromiseCtor<never>((_resolve, reject) => {

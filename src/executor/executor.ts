@@ -19,6 +19,7 @@ import type { RunStore } from "../runs/run-store.ts";
 import { activeCheckOptionsFromEnv, checkActive } from "../runtime/active-passive.ts";
 import { runFunction } from "../runtime/run-function.ts";
 import { SandboxPool } from "../sandbox-host/sandbox-pool.ts";
+import { RedisStateStore } from "../state/state-store.ts";
 import type { Settings } from "../settings.ts";
 import { ExecutorHeartbeat } from "./executor-heartbeat.ts";
 import { isRetryable } from "./retry-policy.ts";
@@ -53,6 +54,7 @@ export class Executor {
       maxHostRssMb: deps.settings.sandboxMaxRssMb,
       logger: deps.logger.child({ component: "sandbox" }),
       onHostRestart: () => deps.metrics.sandboxRestarts.inc(),
+      stateStore: new RedisStateStore(deps.redis, deps.settings.prefix),
     });
     this.heartbeat = new ExecutorHeartbeat(deps.redis, deps.settings.prefix, this.id, deps.settings.concurrency);
     deps.registry.on("change", ({ changed }) => {

@@ -34,6 +34,8 @@ export const LimitsSchema = z.strictObject({
   cpuMs: positiveInt.optional(),
   maxResultBytes: positiveInt.optional(),
   maxLogBytes: positiveInt.optional(),
+  maxRequests: positiveInt.optional(),
+  maxResponseBytes: positiveInt.optional(),
 });
 
 export const FunctionConfigSchema = z.strictObject({
@@ -54,6 +56,8 @@ export const FunctionConfigSchema = z.strictObject({
   retries: z.number().int().min(0).max(10).default(0),
   overlap: z.enum(["skip", "allow"]).default("skip"),
   activeEndpoint: z.string().regex(/^[A-Za-z0-9.-]+$/, "expected a DNS name").optional(),
+  allow: z.strictObject({ net: z.array(z.string().regex(/^[A-Za-z0-9.*:\[\]/-]+$/, "expected a host, *.domain, IP or CIDR, with an optional :port")).default([]) }).optional(),
+  secrets: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a secret name like SLACK_WEBHOOK_URL")).default([]),
 });
 
 export type FunctionConfig = z.infer<typeof FunctionConfigSchema>;

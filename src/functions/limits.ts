@@ -8,6 +8,8 @@ export const DEFAULT_LIMITS: ResolvedLimits = {
   cpuMs: 5_000,
   maxResultBytes: 256 * 1024,
   maxLogBytes: 64 * 1024,
+  maxRequests: 50,
+  maxResponseBytes: 1024 * 1024,
 };
 
 /** isolated-vm refuses smaller heaps. */
@@ -20,6 +22,8 @@ export const CEILING_ENV: Record<keyof ResolvedLimits, { variable: string; fallb
   cpuMs: { variable: "SKYWALKER_MAX_CPU_MS", fallback: 300_000 },
   maxResultBytes: { variable: "SKYWALKER_MAX_RESULT_BYTES", fallback: 8 * 1024 * 1024 },
   maxLogBytes: { variable: "SKYWALKER_MAX_LOG_BYTES", fallback: 1024 * 1024 },
+  maxRequests: { variable: "SKYWALKER_MAX_REQUESTS", fallback: 1000 },
+  maxResponseBytes: { variable: "SKYWALKER_MAX_RESPONSE_BYTES", fallback: 16 * 1024 * 1024 },
 };
 
 export function ceilingsFromEnv(env: NodeJS.ProcessEnv = process.env): LimitCeilings {

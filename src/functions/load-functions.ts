@@ -75,6 +75,8 @@ async function loadOne(index: ModuleIndex, folder: FolderEntry, ceilings: LimitC
     isolation: config.isolation,
     retries: config.retries,
     overlap: config.overlap,
+    allowNet: config.allow?.net ?? [],
+    secrets: config.secrets,
     rawConfig: json as Record<string, unknown>,
     code: bundle.code,
     codeHash: bundle.codeHash,

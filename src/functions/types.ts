@@ -19,6 +19,10 @@ export interface ResolvedLimits {
   maxResultBytes: number;
   /** Total size of the log lines a run may write, in bytes. */
   maxLogBytes: number;
+  /** fetch requests one run may make. */
+  maxRequests: number;
+  /** Size of one fetch response body, in bytes. */
+  maxResponseBytes: number;
 }
 
 /** One `@every` or cron entry of a function's `schedule`, validated. */
@@ -62,6 +66,10 @@ export interface LoadedFunction {
   overlap: "skip" | "allow";
   /** Endpoint whose CNAME decides active/passive; overrides SKYWALKER_ACTIVE_ENDPOINT. */
   activeEndpoint?: string;
+  /** Destinations `fetch` may reach (`allow.net`); empty: no network. */
+  allowNet: string[];
+  /** Names of the secrets the function receives as `ctx.secrets`. */
+  secrets: string[];
   /** The config as written (for APIs and the GUI). */
   rawConfig: Record<string, unknown>;
   /** Bundled JavaScript, a classic script that defines `globalThis.__skywalker_bundle = { handlers }`. */

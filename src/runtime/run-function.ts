@@ -9,6 +9,7 @@ import type { LoadedFunction } from "../functions/types.ts";
 import type { LogEntry, RunError, RunRecord } from "../run-record.ts";
 import type { SandboxPool } from "../sandbox-host/sandbox-pool.ts";
 import type { ActiveCheckResult } from "./active-passive.ts";
+import { Redactor, resolveSecrets } from "./secrets.ts";
 
 export interface RunRequest {
   /** Replaces the config's args when given and not empty (the original's rule). */
@@ -75,6 +76,18 @@ export async function runFunction(fn: LoadedFunction, request: RunRequest, deps:
     }
   }
 
+  const secrets = resolveSecrets(fn.secrets);
+  if ("missing" in secrets) {
+    record.status = "failed";
+    record.error = {
+      code: ErrorCodes.SECRET_MISSING,
+      name: "SecretError",
+      message: `secrets ${secrets.missing.join(", ")} of ${fn.name} are not set: set an environment variable of that name or a file in SKYWALKER_SECRETS_DIR`,
+      retryable: false,
+    };
+    return finish();
+  }
+  const redact = new Redactor(secrets.values);
   const outcome = await deps.pool.run(
     fn,
     {
@@ -83,17 +96,19 @@ export async function runFunction(fn: LoadedFunction, request: RunRequest, deps:
       scheduledAt: record.scheduledAt,
       environment: request.environment ?? null,
       stepArgs: stepArgs.json,
+      secrets: secrets.values,
     },
-    (entry) => {
+    (raw) => {
+      const entry = redact.empty ? raw : { ...raw, msg: redact.text(raw.msg) };
       record.logs.push(entry);
       log[entry.level]({ step: entry.step }, entry.msg);
       deps.onLog?.(entry);
     },
   );
   record.status = outcome.status;
-  record.result = outcome.result;
-  record.error = outcome.error;
-  record.steps = outcome.steps;
+  record.result = redact.json(outcome.result);
+  record.error = redact.json(outcome.error);
+  record.steps = redact.json(outcome.steps);
   record.cpuMs = Number(outcome.cpuMs.toFixed(3));
   if (outcome.logsTruncated) record.logsTruncated = true;
   return finish();

@@ -13,6 +13,8 @@ import { prepareContext } from "./prepared-context.ts";
 import type { CompiledScripts, PreparedContext } from "./prepared-context.ts";
 import type { HostFunctionSpec, HostRunOutcome, HostRunRequest } from "./protocol.ts";
 import { RunMonitor } from "./run-monitor.ts";
+import { RunCapabilities } from "./capabilities/run-capabilities.ts";
+import type { StateCall } from "./capabilities/run-capabilities.ts";
 
 /** Slack over maxResultBytes for the outcome envelope (error messages, stack traces). */
 const OUTCOME_ENVELOPE_BYTES = 64 * 1024;
@@ -27,12 +29,14 @@ export class FunctionSandbox {
   private readonly code: string;
   private readonly runtimeCode: string;
   private readonly cache: CodeCache;
+  private readonly state: StateCall;
 
-  constructor(spec: HostFunctionSpec, code: string, runtimeCode: string, cache: CodeCache) {
+  constructor(spec: HostFunctionSpec, code: string, runtimeCode: string, cache: CodeCache, state: StateCall) {
     this.spec = spec;
     this.code = code;
     this.runtimeCode = runtimeCode;
     this.cache = cache;
+    this.state = state;
   }
 
   /** Runs after every run queued before it. */
@@ -59,12 +63,18 @@ export class FunctionSandbox {
     const monitor = new RunMonitor(limits, onLog);
     const isolate = (this.isolate ??= new ivm.Isolate({ memoryLimit: limits.memoryMb }));
     monitor.watch(isolate);
+    const capabilities = new RunCapabilities(
+      { functionName: this.spec.name, allowNet: this.spec.allowNet, maxRequests: limits.maxRequests, maxResponseBytes: limits.maxResponseBytes },
+      this.state,
+      monitor.remainingMs(),
+    );
     const steps: StepRecord[] = [];
     let failure: RunError | undefined;
     let prepared: PreparedContext | undefined;
     try {
       prepared = await this.context(isolate);
       prepared.run = monitor;
+      prepared.capabilities = capabilities;
       failure = await this.runSteps(prepared, request, monitor, steps);
     } catch (thrown) {
       failure = classifyFailure(thrown, isolate, monitor, limits.memoryMb);
@@ -74,8 +84,10 @@ export class FunctionSandbox {
       }
     } finally {
       monitor.stop();
+      capabilities.close();
       if (prepared !== undefined) {
         prepared.run = undefined;
+        prepared.capabilities = undefined;
         prepared.clearTimers();
       }
     }
@@ -112,6 +124,7 @@ export class FunctionSandbox {
           handler: this.spec.handlers[index] ?? "",
         },
         argsJson: request.stepArgs[index] ?? "{}",
+        secrets: request.secrets,
         ...(previousResultJson === undefined ? {} : { previousResultJson }),
       };
       const outcomeJson = await prepared.runStep.apply(undefined, [JSON.stringify(input)], {

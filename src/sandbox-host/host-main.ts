@@ -6,11 +6,22 @@ import { CodeCache } from "./code-cache.ts";
 import { FunctionSandbox } from "./function-sandbox.ts";
 import type { FromHost, HostRunOutcome, HostRunRequest, ToHost } from "./protocol.ts";
 import { runtimeSource } from "./runtime-source.ts";
+import type { StateCall } from "./capabilities/run-capabilities.ts";
 
 const cache = new CodeCache();
 const codeByHash = new Map<string, string>();
 const sandboxes = new Map<string, FunctionSandbox>();
 const runtimeCode = runtimeSource();
+const stateCalls = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+let nextStateCall = 1;
+
+/** State lives with the supervisor (in Redis for executors): ask it over IPC. */
+const stateCall: StateCall = (functionName, op, key, valueJson) =>
+  new Promise((resolve, reject) => {
+    const callId = nextStateCall++;
+    stateCalls.set(callId, { resolve, reject });
+    send({ type: "state", callId, function: functionName, op, key, ...(valueJson === undefined ? {} : { valueJson }) });
+  });
 
 function send(message: FromHost): void {
   if (process.connected) process.send?.(message);
@@ -32,7 +43,7 @@ function sandboxFor(request: HostRunRequest): FunctionSandbox {
   // The old version finishes its queued runs first: a reload never kills a run in flight.
   current?.retire();
   const { code: _code, ...spec } = fn;
-  const sandbox = new FunctionSandbox(spec, code, runtimeCode, cache);
+  const sandbox = new FunctionSandbox(spec, code, runtimeCode, cache, stateCall);
   sandboxes.set(fn.name, sandbox);
   return sandbox;
 }
@@ -58,6 +69,11 @@ async function run(request: HostRunRequest): Promise<void> {
 process.on("message", (message: ToHost) => {
   if (message.type === "run") {
     void run(message.request);
+  } else if (message.type === "state-result") {
+    const call = stateCalls.get(message.callId);
+    stateCalls.delete(message.callId);
+    if (message.ok) call?.resolve(JSON.parse(message.json));
+    else call?.reject(new Error(JSON.parse(message.json) as string));
   } else if (message.type === "forget") {
     sandboxes.get(message.function)?.dispose();
     sandboxes.delete(message.function);

@@ -7,6 +7,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { LogEntry } from "../run-record.ts";
+import type { StateStore } from "../state/state-store.ts";
 import type { FromHost, HostRunOutcome, HostRunRequest, ToHost } from "./protocol.ts";
 
 const HOST_MAIN = fileURLToPath(new URL("./host-main.ts", import.meta.url));
@@ -16,6 +17,8 @@ export interface HostProcessOptions {
   /** The host is killed when its resident memory passes this, in MiB (isolate limits are soft). */
   maxRssMb: number;
   logger: Logger;
+  /** Where functions' `ctx.state` lives. */
+  stateStore: StateStore;
 }
 
 interface InFlight {
@@ -103,10 +106,25 @@ export class HostProcess {
   private receive(message: FromHost): void {
     if (message.type === "log") {
       this.inFlight.get(message.runId)?.onLog(message.entry);
+    } else if (message.type === "state") {
+      void this.answerState(message);
     } else if (message.type === "done") {
       const entry = this.inFlight.get(message.runId);
       this.inFlight.delete(message.runId);
       entry?.resolve(message.outcome);
+    }
+  }
+
+  private async answerState(message: Extract<FromHost, { type: "state" }>): Promise<void> {
+    const store = this.options.stateStore;
+    try {
+      let value: unknown = null;
+      if (message.op === "get") value = await store.get(message.function, message.key);
+      else if (message.op === "set") await store.set(message.function, message.key, message.valueJson ?? "null");
+      else await store.delete(message.function, message.key);
+      this.send({ type: "state-result", callId: message.callId, ok: true, json: JSON.stringify(value) });
+    } catch (error) {
+      this.send({ type: "state-result", callId: message.callId, ok: false, json: JSON.stringify((error as Error).message) });
     }
   }
 

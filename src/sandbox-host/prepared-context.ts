@@ -4,6 +4,7 @@
 import ivm from "isolated-vm";
 import { BRIDGE } from "../../sandbox/contract.ts";
 import type { RuntimeSettings } from "../../sandbox/contract.ts";
+import type { RunCapabilities } from "./capabilities/run-capabilities.ts";
 import type { RunMonitor } from "./run-monitor.ts";
 
 /** Most timers a run may have pending at once. */
@@ -20,6 +21,8 @@ export interface PreparedContext {
   runStep: ivm.Reference<(inputJson: string) => Promise<string>>;
   /** The run this context serves now; bridge calls outside a run are ignored. */
   run: RunMonitor | undefined;
+  /** What that run may ask of the host (fetch, state). */
+  capabilities: RunCapabilities | undefined;
   /** Clears every pending timer (at the end of each run: nothing of a run outlives it). */
   clearTimers(): void;
   release(): void;
@@ -32,8 +35,31 @@ export interface PreparedContext {
  */
 class Bridge {
   run: RunMonitor | undefined;
+  capabilities: RunCapabilities | undefined;
   fire: ((id: number) => void) | undefined;
+  settle: ((id: number, ok: boolean, payloadJson: string) => void) | undefined;
   private readonly timers = new Map<number, NodeJS.Timeout>();
+  private nextCallId = 1;
+
+  /** Starts an async host call for the run; answers its id at once, settles it later. */
+  hostCall(kind: unknown, payloadJson: unknown): string {
+    const capabilities = this.capabilities;
+    if (this.run === undefined || capabilities === undefined || (kind !== "fetch" && kind !== "state") || typeof payloadJson !== "string") {
+      return JSON.stringify({ error: "no run is in progress" });
+    }
+    let pending: Promise<unknown>;
+    try {
+      pending = capabilities.call(kind, JSON.parse(payloadJson) as unknown);
+    } catch (error) {
+      return JSON.stringify({ error: (error as Error).message });
+    }
+    const id = this.nextCallId++;
+    pending.then(
+      (value) => this.settle?.(id, true, JSON.stringify(value ?? null)),
+      (error: unknown) => this.settle?.(id, false, JSON.stringify((error as Error)?.message ?? String(error))),
+    );
+    return JSON.stringify({ id });
+  }
 
   log(level: unknown, msg: unknown): void {
     this.run?.log(level, msg);
@@ -62,7 +88,9 @@ class Bridge {
   detach(): void {
     this.clearTimers();
     this.run = undefined;
+    this.capabilities = undefined;
     this.fire = undefined;
+    this.settle = undefined;
   }
 }
 
@@ -79,10 +107,17 @@ export function prepareContext(
   jail.setSync(BRIDGE.hostLog, new ivm.Callback((level: unknown, msg: unknown) => bridge.log(level, msg)));
   jail.setSync(BRIDGE.hostSetTimer, new ivm.Callback((id: unknown, delayMs: unknown) => bridge.setTimer(id, delayMs)));
   jail.setSync(BRIDGE.hostClearTimer, new ivm.Callback((id: unknown) => bridge.clearTimer(id)));
+  jail.setSync(BRIDGE.hostCall, new ivm.Callback((kind: unknown, payloadJson: unknown) => bridge.hostCall(kind, payloadJson)));
   jail.setSync(BRIDGE.settings, JSON.stringify({ ...settings, maxTimers: MAX_TIMERS } satisfies RuntimeSettings));
   scripts.runtime.runSync(context, { timeout: SETUP_TIMEOUT_MS });
   const runStep = takeGlobal<(inputJson: string) => Promise<string>>(context, BRIDGE.runStep);
   const fireTimer = takeGlobal<(id: number) => void>(context, BRIDGE.fireTimer);
+  const settle = takeGlobal<(id: number, ok: boolean, payloadJson: string) => void>(context, BRIDGE.settle);
+  bridge.settle = (id, ok, payloadJson) => {
+    settle.apply(undefined, [id, ok, payloadJson], { arguments: { copy: true } }).catch(() => {
+      // the isolate was disposed by a breach: the run reports that
+    });
+  };
   bridge.fire = (id) => {
     fireTimer.apply(undefined, [id], { arguments: { copy: true } }).catch(() => {
       // the isolate was disposed by a breach: the run reports that, not the timer
@@ -98,11 +133,18 @@ export function prepareContext(
     set run(monitor: RunMonitor | undefined) {
       bridge.run = monitor;
     },
+    get capabilities() {
+      return bridge.capabilities;
+    },
+    set capabilities(capabilities: RunCapabilities | undefined) {
+      bridge.capabilities = capabilities;
+    },
     clearTimers: () => bridge.clearTimers(),
     release() {
       bridge.detach();
       runStep.release();
       fireTimer.release();
+      settle.release();
       context.release();
     },
   };

@@ -16,6 +16,8 @@ export interface HostFunctionSpec {
   isolation: Isolation;
   /** `module.export` of each step, in order. */
   handlers: string[];
+  /** Destinations fetch may reach. */
+  allowNet: string[];
 }
 
 export interface HostRunRequest {
@@ -26,6 +28,8 @@ export interface HostRunRequest {
   environment: string | null;
   /** JSON text of each step's args. */
   stepArgs: string[];
+  /** Values of the secrets the function's config names. */
+  secrets: Record<string, string>;
 }
 
 /** How a run ended inside the host, before the supervisor adds ids and timings of its own. */
@@ -38,9 +42,15 @@ export interface HostRunOutcome {
   logsTruncated: boolean;
 }
 
-export type ToHost = { type: "run"; request: HostRunRequest } | { type: "forget"; function: string };
+export type StateOp = "get" | "set" | "delete";
+
+export type ToHost =
+  | { type: "run"; request: HostRunRequest }
+  | { type: "forget"; function: string }
+  | { type: "state-result"; callId: number; ok: boolean; json: string };
 
 export type FromHost =
   | { type: "ready"; pid: number }
   | { type: "log"; runId: string; entry: LogEntry }
-  | { type: "done"; runId: string; outcome: HostRunOutcome };
+  | { type: "done"; runId: string; outcome: HostRunOutcome }
+  | { type: "state"; callId: number; function: string; op: StateOp; key: string; valueJson?: string };

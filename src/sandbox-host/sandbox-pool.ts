@@ -7,6 +7,8 @@ import type { Logger } from "pino";
 import { ErrorCodes } from "../errors.ts";
 import type { LoadedFunction } from "../functions/types.ts";
 import type { LogEntry } from "../run-record.ts";
+import { MemoryStateStore } from "../state/state-store.ts";
+import type { StateStore } from "../state/state-store.ts";
 import { HostDiedError, HostProcess } from "./host-process.ts";
 import type { HostRunOutcome, HostRunRequest } from "./protocol.ts";
 
@@ -20,6 +22,8 @@ export interface SandboxPoolOptions {
   logger: Logger;
   /** Called each time a host process that died is replaced. */
   onHostRestart?: () => void;
+  /** Where functions' `ctx.state` lives. @default in this process's memory */
+  stateStore?: StateStore;
 }
 
 export type PoolRunRequest = Omit<HostRunRequest, "fn">;
@@ -35,7 +39,7 @@ export class SandboxPool {
   hostRestarts = 0;
 
   constructor(options: SandboxPoolOptions) {
-    this.options = { hosts: 1, maxHostRssMb: 2048, quarantineAfter: 3, ...options };
+    this.options = { hosts: 1, maxHostRssMb: 2048, quarantineAfter: 3, stateStore: new MemoryStateStore(), ...options };
     this.hosts = new Array<HostProcess | undefined>(this.options.hosts).fill(undefined);
   }
 
@@ -107,7 +111,7 @@ export class SandboxPool {
   private spawn(onExit: () => void): HostProcess {
     if (this.closed) throw new Error("the sandbox pool is closed");
     let started = false;
-    const host = new HostProcess({ maxRssMb: this.options.maxHostRssMb, logger: this.options.logger }, () => {
+    const host = new HostProcess({ maxRssMb: this.options.maxHostRssMb, logger: this.options.logger, stateStore: this.options.stateStore }, () => {
       onExit();
       if (started && !this.closed) {
         this.hostRestarts++;
@@ -128,6 +132,7 @@ function hostSpec(fn: LoadedFunction): HostRunRequest["fn"] {
     limits: fn.limits,
     isolation: fn.isolation,
     handlers: fn.steps.map((step) => step.handler),
+    allowNet: fn.allowNet,
   };
 }
 

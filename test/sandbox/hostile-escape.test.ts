@@ -24,14 +24,24 @@ describe("escape attempts", () => {
       runStep: "undefined",
       fireTimer: "undefined",
       settings: "undefined",
+      hostCall: "undefined",
+      settle: "undefined",
       WebAssembly: "undefined",
       SharedArrayBuffer: "undefined",
       Atomics: "undefined",
-      fetch: "undefined",
+      fetch: "function", // made by the host, within the function's allow.net (none here)
+      XMLHttpRequest: "undefined",
       ivm: "undefined",
       globals: [],
       consoleSource: true,
     });
+  });
+
+  it("refuses fetch to a function whose config allows no network", async () => {
+    const record = await h.run("fetch-without-allow");
+    expect(record.status).toBe("failed");
+    expect(record.error).toMatchObject({ code: "ERR_HANDLER_THREW", name: "TypeError" });
+    expect(record.error?.message).toContain('fetch is not allowed: this function\'s config has no "allow"');
   });
 
   it("refuses a static import of a Node built-in at load time, and the other fixtures still load", () => {

@@ -1,0 +1,47 @@
+// What one run may ask of the host besides logs and timers: fetch within its allowlist, and its
+// function's state. Bounded per run (request count) and cut off when the run ends.
+import type { HostCallKind } from "../../../sandbox/contract.ts";
+import { hostFetch } from "./host-fetch.ts";
+import type { FetchRequestData } from "./host-fetch.ts";
+import { NetPolicy } from "./net-policy.ts";
+
+/** The host process's way to the function's state (kept by the supervisor, e.g. in Redis). */
+export type StateCall = (functionName: string, op: "get" | "set" | "delete", key: string, valueJson?: string) => Promise<unknown>;
+
+export interface CapabilitySpec {
+  functionName: string;
+  allowNet: readonly string[];
+  maxRequests: number;
+  maxResponseBytes: number;
+}
+
+export class RunCapabilities {
+  private readonly spec: CapabilitySpec;
+  private readonly policy: NetPolicy;
+  private readonly state: StateCall;
+  private readonly abort = new AbortController();
+  private requests = 0;
+
+  constructor(spec: CapabilitySpec, state: StateCall, deadlineMs: number) {
+    this.spec = spec;
+    this.policy = new NetPolicy(spec.allowNet);
+    this.state = state;
+    setTimeout(() => this.abort.abort(), deadlineMs).unref();
+  }
+
+  /** Starts a host call; a refusal that needs no I/O is thrown at once. */
+  call(kind: HostCallKind, payload: unknown): Promise<unknown> {
+    if (kind === "fetch") {
+      if (this.spec.allowNet.length === 0) throw new Error('fetch is not allowed: this function\'s config has no "allow": {"net": [...]}');
+      if (++this.requests > this.spec.maxRequests) throw new Error(`fetch: more than ${this.spec.maxRequests} requests in one run (limits.maxRequests)`);
+      return hostFetch(payload as FetchRequestData, this.policy, this.spec.maxResponseBytes, this.abort.signal);
+    }
+    const { op, key, valueJson } = payload as { op: "get" | "set" | "delete"; key: string; valueJson?: string };
+    return this.state(this.spec.functionName, op, key, valueJson);
+  }
+
+  /** The run is over: requests still in flight are aborted. */
+  close(): void {
+    this.abort.abort();
+  }
+}
