@@ -56,7 +56,7 @@ export const FunctionConfigSchema = z.strictObject({
   retries: z.number().int().min(0).max(10).default(0),
   overlap: z.enum(["skip", "allow"]).default("skip"),
   activeEndpoint: z.string().regex(/^[A-Za-z0-9.-]+$/, "expected a DNS name").optional(),
-  allow: z.strictObject({ net: z.array(z.string().regex(/^[A-Za-z0-9.*:\[\]/-]+$/, "expected a host, *.domain, IP or CIDR, with an optional :port")).default([]) }).optional(),
+  allow: z.strictObject({ net: z.array(z.string().regex(/^[A-Za-z0-9.*:[\]/-]+$/, "expected a host, *.domain, IP or CIDR, with an optional :port")).default([]) }).optional(),
   secrets: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a secret name like SLACK_WEBHOOK_URL")).default([]),
 });
 
