@@ -127,7 +127,7 @@ describe("skywalker validate", () => {
     expect(stdout).toContain('invalid hello-skywalker: hello-skywalker/hello-skywalker-config.json: schedule[2].cron: "every 6h" is not a schedule');
     expect(stdout).toContain('did you mean "@every 6h"?');
     expect(stdout).toContain("ok      active-passive-skywalker");
-    expect(stdout).toContain("2 valid, 1 invalid");
+    expect(stdout).toContain("3 valid, 1 invalid");
   });
 });
 

@@ -41,7 +41,7 @@ describe("skywalker configmap", () => {
     const { code, stdout } = await skywalker(["configmap", "-o", "yaml", "--namespace", "prod"]);
     expect(code).toBe(0);
     const docs = loadAllYaml(stdout) as { metadata: { name: string; namespace: string; labels: Record<string, string> }; data: Record<string, string> }[];
-    expect(docs.map((doc) => doc.metadata.name).sort()).toEqual(["skywalker-fn-active-passive-skywalker", "skywalker-fn-hello-skywalker", "skywalker-fn-lib", "skywalker-fn-workflow-skywalker"]);
+    expect(docs.map((doc) => doc.metadata.name).sort()).toEqual(["skywalker-fn-active-passive-skywalker", "skywalker-fn-hello-skywalker", "skywalker-fn-http-check", "skywalker-fn-lib", "skywalker-fn-workflow-skywalker"]);
     const hello = docs.find((doc) => doc.metadata.name === "skywalker-fn-hello-skywalker")!;
     expect(hello.metadata).toMatchObject({ namespace: "prod", labels: { "app.kubernetes.io/part-of": "skywalker", "skywalker.io/kind": "function", "skywalker.io/folder": "hello-skywalker" } });
     expect(Object.keys(hello.data).sort()).toEqual(["hello-skywalker-config.json", "hello-skywalker.ts"]);
@@ -71,7 +71,7 @@ describe("skywalker configmap", () => {
     const first = await skywalker(["configmap", "--apply"]);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain("configmap/skywalker-fn-hello-skywalker created (namespace skywalker)");
-    expect(api.configMaps("skywalker")).toHaveLength(4);
+    expect(api.configMaps("skywalker")).toHaveLength(5);
     const again = await skywalker(["configmap", "--apply"]);
     expect(again.stdout).toContain("configmap/skywalker-fn-hello-skywalker unchanged");
     await writeFile(join(work, "functions/hello-skywalker/hello-skywalker.ts"), 'export const main = () => "v2";\n');
@@ -79,7 +79,7 @@ describe("skywalker configmap", () => {
     const third = await skywalker(["configmap", "--apply", "--prune"]);
     expect(third.stdout).toContain("configmap/skywalker-fn-hello-skywalker replaced");
     expect(third.stdout).toContain("configmap/skywalker-fn-active-passive-skywalker pruned");
-    expect(api.configMaps("skywalker").map((cm) => cm.metadata.name).sort()).toEqual(["skywalker-fn-hello-skywalker", "skywalker-fn-lib", "skywalker-fn-workflow-skywalker"]);
+    expect(api.configMaps("skywalker").map((cm) => cm.metadata.name).sort()).toEqual(["skywalker-fn-hello-skywalker", "skywalker-fn-http-check", "skywalker-fn-lib", "skywalker-fn-workflow-skywalker"]);
     expect(api.configMaps("skywalker").find((cm) => cm.metadata.name === "skywalker-fn-hello-skywalker")?.data?.["hello-skywalker.ts"]).toContain("v2");
   });
 });
