@@ -50,6 +50,9 @@ export class ChronomasterServer {
     });
     app.use(requireToken(settings.token));
     app.use(express.json({ limit: "64kb" }));
+    app.get("/metrics", async (_req, res) => {
+      res.type(this.deps.metrics.registry.contentType).send(await this.deps.metrics.registry.metrics());
+    });
     app.use("/api", chronomasterApi({ settings, redis, registry, store, chronomaster: this.chronomaster }));
     app.get("/", (_req, res) => void res.type("html").send(statusPage(this.chronomaster, registry, settings)));
     app.use(notFound);

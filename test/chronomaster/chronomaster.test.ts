@@ -141,6 +141,8 @@ describe("chronomaster", () => {
     expect((await api(server, "/api/state")).status).toBe(401);
     expect((await api(server, "/api/stop", { method: "POST" })).status).toBe(401);
     expect((await api(server, "/healthz")).status).toBe(200);
+    expect((await api(server, "/metrics")).status).toBe(401);
+    expect(await (await api(server, "/metrics", {}, "s3cret")).text()).toContain("skywalker_schedule_lateness_seconds");
     const state = (await (await api(server, "/api/state", {}, "s3cret")).json()) as Record<string, unknown>;
     expect(state).toMatchObject({ state: "running", environment: "test", redis: "up", executors: [], errors: [] });
     const ticker = (state.functions as { name: string; schedules: { cron: string; nextFireAt: string }[]; kind: string }[]).find((fn) => fn.name === "ticker");
