@@ -18,6 +18,10 @@ export default tseslint.config(
     rules: { "no-console": "error" },
   },
   {
+    files: ["bench/peers/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { module: "writable" } },
+  },
+  {
     files: ["bin/**/*.js"],
     languageOptions: { globals: { process: "readonly", URL: "readonly" } },
   },
