@@ -49,8 +49,18 @@ export type StepOutcome =
 
 /** Names of the globals through which the host and the in-isolate runtime meet. */
 export const BRIDGE = {
-  /** Host → isolate: a function `(stepInputJson) => Promise<outcomeJson>` installed by the runtime. */
-  runStep: "__skywalker_runStep",
+  /**
+   * Host → isolate: `(stepInputJson, token, report) => void` starts a step. With `report` the outcome
+   * goes to `hostStepDone` when the step ends; without, the host collects it with `stepOutcome`.
+   */
+  startStep: "__skywalker_startStep",
+  /**
+   * Host → isolate: `() => outcomeJson | ""`, the outcome of the step started without `report`, or
+   * "" while it is still pending (from then on it is reported through `hostStepDone`).
+   */
+  stepOutcome: "__skywalker_stepOutcome",
+  /** Isolate → host: `(token, outcomeJson) => void`, a step ended. */
+  hostStepDone: "__skywalker_hostStepDone",
   /** Host → isolate: `(timerId) => void`, fires a timer the runtime asked for. */
   fireTimer: "__skywalker_fireTimer",
   /** Isolate → host capabilities, removed from the global scope by the runtime at start. */

@@ -1,8 +1,8 @@
 // The runtime that runs first in every function context, before any user code. It takes the
 // host's bridged capabilities off the global object (so user code can only reach them
 // through console and timers), removes APIs whose memory lives outside the V8 heap, and
-// installs `runStep`, which the host calls once per handler. `runStep` never rejects: every
-// outcome, including a throw, comes back as JSON text that was size-checked in here.
+// installs `startStep`/`stepOutcome`, through which the host runs each handler. Every outcome,
+// including a throw, comes back as JSON text that was size-checked in here.
 import { BRIDGE } from "./contract.ts";
 import type { LogLevel, RuntimeSettings, SerializedError, StepInput, StepOutcome } from "./contract.ts";
 import { formatLogLine } from "./format.ts";
@@ -13,6 +13,7 @@ type HostLog = (level: LogLevel, msg: string) => void;
 type HostSetTimer = (id: number, delayMs: number) => void;
 type HostClearTimer = (id: number) => void;
 type HostCall = Parameters<typeof createHostCalls>[0];
+type HostStepDone = (token: number, outcomeJson: string) => void;
 type Handler = (args: unknown, ctx: unknown) => unknown;
 
 // Intrinsics captured before user code runs: a function that tampers with JSON, Object or
@@ -34,6 +35,7 @@ const hostLog = take<HostLog>(BRIDGE.hostLog);
 const hostSetTimer = take<HostSetTimer>(BRIDGE.hostSetTimer);
 const hostClearTimer = take<HostClearTimer>(BRIDGE.hostClearTimer);
 const hostCalls = createHostCalls(take<HostCall>(BRIDGE.hostCall));
+const hostStepDone = take<HostStepDone>(BRIDGE.hostStepDone);
 const settings = parse(take<string>(BRIDGE.settings)) as RuntimeSettings;
 
 // Memory outside the V8 heap is not bounded by the isolate's limit: no WebAssembly memories,
@@ -247,4 +249,40 @@ async function runStep(inputJson: string): Promise<string> {
   }
 }
 
-global[BRIDGE.runStep] = runStep;
+// The step in progress. A step that ends within the host's first synchronous call is collected
+// by `stepOutcome` (no thread hop); one that is still waiting then, or that the host started
+// asynchronously, is reported through `hostStepDone`.
+interface PendingStep {
+  token: number;
+  report: boolean;
+}
+let pending: PendingStep | undefined;
+let finishedJson = "";
+
+// `await`, not `.then`: a function that replaced Promise.prototype.then must not see the outcome.
+async function finishStep(step: PendingStep, inputJson: string): Promise<void> {
+  const outcomeJson = await runStep(inputJson);
+  if (pending !== step) return;
+  pending = undefined;
+  if (step.report) hostStepDone(step.token, outcomeJson);
+  else finishedJson = outcomeJson;
+}
+
+function startStep(inputJson: string, token: number, report: boolean): void {
+  finishedJson = "";
+  pending = { token, report };
+  void finishStep(pending, inputJson);
+}
+
+function stepOutcome(): string {
+  if (pending !== undefined) {
+    pending.report = true;
+    return "";
+  }
+  const outcomeJson = finishedJson;
+  finishedJson = "";
+  return outcomeJson;
+}
+
+global[BRIDGE.startStep] = startStep;
+global[BRIDGE.stepOutcome] = stepOutcome;

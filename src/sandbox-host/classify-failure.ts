@@ -1,6 +1,6 @@
-// Names what stopped a run when a call into the isolate rejected. The runtime's `runStep`
-// never rejects on its own, so a rejection is a breach the monitor caused, a limit V8 enforced,
-// or a promise the function left rejected without a handler.
+// Names what stopped a run when a call into the isolate threw or rejected. The runtime reports
+// everything the function itself does as data, so a throw here is a breach the monitor caused,
+// a limit V8 enforced, or a promise the function left rejected without a handler.
 import type ivm from "isolated-vm";
 import { ErrorCodes, messageOf } from "../errors.ts";
 import type { RunError } from "../run-record.ts";

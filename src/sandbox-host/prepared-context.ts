@@ -18,7 +18,19 @@ export interface CompiledScripts {
 
 export interface PreparedContext {
   context: ivm.Context;
-  runStep: ivm.Reference<(inputJson: string) => Promise<string>>;
+  /** Starts a step; see BRIDGE.startStep. */
+  startStep: ivm.Reference<(inputJson: string, token: number, report: boolean) => void>;
+  /** The outcome of a step started without `report`, or "" while pending; see BRIDGE.stepOutcome. */
+  stepOutcome: ivm.Reference<() => string>;
+  /** Called with the outcome of a step that reports (`token` tells which step). */
+  onStepDone: ((token: number, outcomeJson: string) => void) | undefined;
+  /**
+   * While set, host calls (fetch, state) are queued instead of started, so that a synchronous
+   * slice that is thrown away has had no effect outside the isolate.
+   */
+  holdCalls: boolean;
+  /** Starts the host calls queued while `holdCalls` was set; `discard` drops them instead. */
+  releaseCalls(discard?: boolean): void;
   /** The run this context serves now; bridge calls outside a run are ignored. */
   run: RunMonitor | undefined;
   /** What that run may ask of the host (fetch, state). */
@@ -38,6 +50,9 @@ class Bridge {
   capabilities: RunCapabilities | undefined;
   fire: ((id: number) => void) | undefined;
   settle: ((id: number, ok: boolean, payloadJson: string) => void) | undefined;
+  stepDone: ((token: number, outcomeJson: string) => void) | undefined;
+  holdCalls = false;
+  private held: (() => void)[] = [];
   private readonly timers = new Map<number, NodeJS.Timeout>();
   private nextCallId = 1;
 
@@ -47,18 +62,36 @@ class Bridge {
     if (this.run === undefined || capabilities === undefined || (kind !== "fetch" && kind !== "state") || typeof payloadJson !== "string") {
       return JSON.stringify({ error: "no run is in progress" });
     }
-    let pending: Promise<unknown>;
+    let start: () => Promise<unknown>;
     try {
-      pending = capabilities.call(kind, JSON.parse(payloadJson) as unknown);
+      const payload = JSON.parse(payloadJson) as unknown;
+      // Refusals that need no I/O are thrown here, so they reach the function at once.
+      capabilities.check(kind, payload);
+      start = () => capabilities.call(kind, payload);
     } catch (error) {
       return JSON.stringify({ error: (error as Error).message });
     }
     const id = this.nextCallId++;
-    pending.then(
-      (value) => this.settle?.(id, true, JSON.stringify(value ?? null)),
-      (error: unknown) => this.settle?.(id, false, JSON.stringify((error as Error)?.message ?? String(error))),
-    );
+    const begin = (): void => {
+      void new Promise((resolve) => resolve(start())).then(
+        (value) => this.settle?.(id, true, JSON.stringify(value ?? null)),
+        (error: unknown) => this.settle?.(id, false, JSON.stringify((error as Error)?.message ?? String(error))),
+      );
+    };
+    if (this.holdCalls) this.held.push(begin);
+    else begin();
     return JSON.stringify({ id });
+  }
+
+  releaseCalls(discard: boolean): void {
+    const held = this.held;
+    this.held = [];
+    this.holdCalls = false;
+    if (!discard) for (const begin of held) begin();
+  }
+
+  stepFinished(token: unknown, outcomeJson: unknown): void {
+    if (typeof token === "number" && typeof outcomeJson === "string") this.stepDone?.(token, outcomeJson);
   }
 
   log(level: unknown, msg: unknown): void {
@@ -91,6 +124,8 @@ class Bridge {
     this.capabilities = undefined;
     this.fire = undefined;
     this.settle = undefined;
+    this.stepDone = undefined;
+    this.held = [];
   }
 }
 
@@ -108,9 +143,12 @@ export function prepareContext(
   jail.setSync(BRIDGE.hostSetTimer, new ivm.Callback((id: unknown, delayMs: unknown) => bridge.setTimer(id, delayMs)));
   jail.setSync(BRIDGE.hostClearTimer, new ivm.Callback((id: unknown) => bridge.clearTimer(id)));
   jail.setSync(BRIDGE.hostCall, new ivm.Callback((kind: unknown, payloadJson: unknown) => bridge.hostCall(kind, payloadJson)));
+  // Ignored mode: the isolate does not wait for the host to take the outcome.
+  jail.setSync(BRIDGE.hostStepDone, new ivm.Callback((token: unknown, outcomeJson: unknown) => bridge.stepFinished(token, outcomeJson), { ignored: true }));
   jail.setSync(BRIDGE.settings, JSON.stringify({ ...settings, maxTimers: MAX_TIMERS } satisfies RuntimeSettings));
   scripts.runtime.runSync(context, { timeout: SETUP_TIMEOUT_MS });
-  const runStep = takeGlobal<(inputJson: string) => Promise<string>>(context, BRIDGE.runStep);
+  const startStep = takeGlobal<(inputJson: string, token: number, report: boolean) => void>(context, BRIDGE.startStep);
+  const stepOutcome = takeGlobal<() => string>(context, BRIDGE.stepOutcome);
   const fireTimer = takeGlobal<(id: number) => void>(context, BRIDGE.fireTimer);
   const settle = takeGlobal<(id: number, ok: boolean, payloadJson: string) => void>(context, BRIDGE.settle);
   bridge.settle = (id, ok, payloadJson) => {
@@ -126,7 +164,21 @@ export function prepareContext(
   scripts.bundle.runSync(context, { timeout: SETUP_TIMEOUT_MS });
   return {
     context,
-    runStep,
+    startStep,
+    stepOutcome,
+    get onStepDone() {
+      return bridge.stepDone;
+    },
+    set onStepDone(handler: ((token: number, outcomeJson: string) => void) | undefined) {
+      bridge.stepDone = handler;
+    },
+    get holdCalls() {
+      return bridge.holdCalls;
+    },
+    set holdCalls(hold: boolean) {
+      bridge.holdCalls = hold;
+    },
+    releaseCalls: (discard = false) => bridge.releaseCalls(discard),
     get run() {
       return bridge.run;
     },
@@ -142,7 +194,8 @@ export function prepareContext(
     clearTimers: () => bridge.clearTimers(),
     release() {
       bridge.detach();
-      runStep.release();
+      startStep.release();
+      stepOutcome.release();
       fireTimer.release();
       settle.release();
       context.release();

@@ -17,24 +17,32 @@ export interface CapabilitySpec {
 
 export class RunCapabilities {
   private readonly spec: CapabilitySpec;
-  private readonly policy: NetPolicy;
   private readonly state: StateCall;
-  private readonly abort = new AbortController();
+  private readonly deadline: number;
+  private policy: NetPolicy | undefined;
+  /** Made on the first fetch: most runs make none, and a timer per run is not free. */
+  private abort: { controller: AbortController; timer: NodeJS.Timeout } | undefined;
+  private closed = false;
   private requests = 0;
 
   constructor(spec: CapabilitySpec, state: StateCall, deadlineMs: number) {
     this.spec = spec;
-    this.policy = new NetPolicy(spec.allowNet);
     this.state = state;
-    setTimeout(() => this.abort.abort(), deadlineMs).unref();
+    this.deadline = Date.now() + deadlineMs;
   }
 
-  /** Starts a host call; a refusal that needs no I/O is thrown at once. */
+  /** Throws the refusals that need no I/O (fetch not allowed, too many requests). */
+  check(kind: HostCallKind, _payload: unknown): void {
+    if (kind !== "fetch") return;
+    if (this.spec.allowNet.length === 0) throw new Error('fetch is not allowed: this function\'s config has no "allow": {"net": [...]}');
+    if (++this.requests > this.spec.maxRequests) throw new Error(`fetch: more than ${this.spec.maxRequests} requests in one run (limits.maxRequests)`);
+  }
+
+  /** Starts a host call that `check` let through. */
   call(kind: HostCallKind, payload: unknown): Promise<unknown> {
     if (kind === "fetch") {
-      if (this.spec.allowNet.length === 0) throw new Error('fetch is not allowed: this function\'s config has no "allow": {"net": [...]}');
-      if (++this.requests > this.spec.maxRequests) throw new Error(`fetch: more than ${this.spec.maxRequests} requests in one run (limits.maxRequests)`);
-      return hostFetch(payload as FetchRequestData, this.policy, this.spec.maxResponseBytes, this.abort.signal);
+      this.policy ??= new NetPolicy(this.spec.allowNet);
+      return hostFetch(payload as FetchRequestData, this.policy, this.spec.maxResponseBytes, this.signal());
     }
     const { op, key, valueJson } = payload as { op: "get" | "set" | "delete"; key: string; valueJson?: string };
     return this.state(this.spec.functionName, op, key, valueJson);
@@ -42,6 +50,20 @@ export class RunCapabilities {
 
   /** The run is over: requests still in flight are aborted. */
   close(): void {
-    this.abort.abort();
+    this.closed = true;
+    if (this.abort === undefined) return;
+    clearTimeout(this.abort.timer);
+    this.abort.controller.abort();
+  }
+
+  private signal(): AbortSignal {
+    if (this.abort === undefined) {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), Math.max(0, this.deadline - Date.now()));
+      timer.unref();
+      this.abort = { controller, timer };
+      if (this.closed) controller.abort();
+    }
+    return this.abort.controller.signal;
   }
 }
