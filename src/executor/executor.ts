@@ -107,31 +107,30 @@ export class Executor {
     this.lifecycle.to("stopped");
   }
 
-  private async process(job: Job<RunJobData>): Promise<{ status: string }> {
+  private async process(job: Job<RunJobData>): Promise<void> {
     this.inFlight++;
     try {
-      return await this.runJob(job);
+      await this.runJob(job);
     } finally {
       this.inFlight--;
     }
   }
 
-  private async runJob(job: Job<RunJobData>): Promise<{ status: string }> {
+  private async runJob(job: Job<RunJobData>): Promise<void> {
     const { data } = job;
     const { store, registry, metrics } = this.deps;
     const attempt = Math.max(job.attemptsStarted, job.attemptsMade + 1);
-    const queued = await store.get(data.runId);
+    // The job is the queued run: it carries everything the run needs, so nothing is read back.
+    const queuedAt = new Date(job.timestamp).toISOString();
     const fn = registry.get(data.function);
     if (fn === undefined) {
       const loadError = registry.loadError(data.function);
       const code = loadError?.code ?? ErrorCodes.FUNCTION_NOT_FOUND;
       const message = loadError?.message ?? `no function named "${data.function}" is loaded on executor ${this.id}`;
-      await store.update({ ...(queued ?? placeholder(data)), status: "failed", attempt, executorId: this.id, error: { code, message, retryable: false } });
+      await store.update({ ...placeholder(data, queuedAt), status: "failed", attempt, executorId: this.id, error: { code, message, retryable: false } });
       metrics.runs.inc({ function: data.function, status: "failed" });
       throw new UnrecoverableError(`${code}: ${message}`);
     }
-    const running: RunRecord = { ...(queued ?? placeholder(data)), status: "running", attempt, executorId: this.id, startedAt: new Date().toISOString() };
-    await store.update(running);
     const record = await runFunction(
       fn,
       { runId: data.runId, attempt, scheduledAt: data.scheduledAt, environment: data.environment, ...(data.args === undefined ? {} : { args: data.args }) },
@@ -142,7 +141,7 @@ export class Executor {
         checkActive: (target) => checkActive(activeCheckOptionsFromEnv(process.env, target.activeEndpoint)),
       },
     );
-    if (queued?.queuedAt !== undefined) record.queuedAt = queued.queuedAt;
+    record.queuedAt = queuedAt;
     const attempts = job.opts.attempts ?? 1;
     const willRetry = record.status === "failed" && isRetryable(record.error) && attempt < attempts;
     if (willRetry) {
@@ -150,15 +149,16 @@ export class Executor {
       this.log.warn({ function: fn.name, runId: data.runId, attempt, attempts, code: record.error?.code }, "run failed; retrying");
       throw new Error(`${record.error?.code}: ${record.error?.message}`);
     }
-    await store.update(record);
+    // Not awaited: the write leaves for Redis before BullMQ completes the job (which is what makes
+    // the run final for the queue), and waiting for its answer would cost a round trip per run.
+    store.update(record).catch((error: unknown) => this.log.error({ err: error, function: fn.name, runId: data.runId }, "could not store a run record"));
     metrics.runs.inc({ function: fn.name, status: record.status });
     metrics.runDuration.observe({ function: fn.name }, record.durationMs / 1000);
     if (record.status === "failed") throw new UnrecoverableError(`${record.error?.code}: ${record.error?.message}`);
-    return { status: record.status };
   }
 }
 
-function placeholder(data: RunJobData): RunRecord {
+function placeholder(data: RunJobData, queuedAt: string): RunRecord {
   return {
     id: data.runId,
     function: data.function,
@@ -170,6 +170,7 @@ function placeholder(data: RunJobData): RunRecord {
     steps: [],
     attempt: 0,
     scheduledAt: data.scheduledAt,
+    queuedAt,
     startedAt: new Date().toISOString(),
     durationMs: 0,
   };

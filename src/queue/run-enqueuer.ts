@@ -1,6 +1,7 @@
 // Accepts a run: claims its Idempotency-Key, applies the overlap rule for schedule ticks, stores
 // the queued record and adds the BullMQ job (job id = run id, so a run can never be queued
-// twice). The record is written before the job, so an executor always finds it.
+// twice). The record is written before the job: the executor only replaces it when the run
+// ends, and never brings back a record that is gone.
 import { randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -79,8 +80,9 @@ export class RunEnqueuer {
       jobId: id,
       attempts: fn.retries + 1,
       backoff: { type: "exponential", delay: RETRY_BACKOFF_MS },
-      removeOnComplete: { count: 1000 },
-      removeOnFail: { count: 5000 },
+      // The run record outlives the job; a completed job has nothing more to say.
+      removeOnComplete: true,
+      removeOnFail: { count: 1000 },
     });
     return { id, status: "queued", duplicate: false };
   }

@@ -8,6 +8,9 @@ const ERROR_LOG_INTERVAL_MS = 10_000;
 export function connectRedis(url: string, options: { forWorker?: boolean; logger?: Logger } = {}): Redis {
   const client = new Redis(url, {
     maxRetriesPerRequest: options.forWorker === true ? null : 20,
+    // Commands issued in one turn of the event loop (the record writes of many runs, say) go to
+    // Redis in one write. Not for a worker's connection, which blocks waiting for jobs.
+    enableAutoPipelining: options.forWorker !== true,
     enableReadyCheck: true,
     retryStrategy: (times) => Math.min(times * 100, 2000),
   });

@@ -1,10 +1,16 @@
-// Run records in Redis: one JSON value per run (with a TTL) and a bounded, newest-first history
-// per function. A record reaching a final status is announced on a channel, so that a waiting
-// `POST /execute?wait=1` learns of it without polling.
+// Run records in Redis: one JSON value per run and a bounded, newest-first history per function.
+// A record pushed out of its function's history is deleted with it, so Redis holds at most
+// `historyPerFunction` records per function (plus runs in flight), whatever the run rate; the
+// TTL only cleans up after functions that stopped running. A record reaching a final status is
+// announced on a channel, so that a waiting `POST /execute?wait=1` learns of it without polling.
+//
+// Executors write a record once, when the run ends: while it runs, its status comes from the
+// BullMQ job (see LiveStatus), which saves a Redis write per run on the executor's hot path.
 import type { Redis } from "ioredis";
 import { redisKeys } from "../queue/keys.ts";
 import type { RedisKeys } from "../queue/keys.ts";
 import type { RunRecord, RunStatus } from "../run-record.ts";
+import { LiveStatus } from "./live-status.ts";
 
 export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>(["succeeded", "failed", "skipped"]);
 
@@ -15,39 +21,62 @@ export interface RunStoreOptions {
   ttlSeconds: number;
 }
 
+/**
+ * KEYS[1] the record, KEYS[2] the function's history list; ARGV: record JSON, TTL in seconds,
+ * history size, run id, the key prefix of records, the channel to announce the run on ("" for
+ * none). Stores the record, puts its id at the head of the history and deletes the records that
+ * fall off its tail.
+ */
+const CREATE_SCRIPT = `
+redis.call("SET", KEYS[1], ARGV[1], "EX", ARGV[2])
+redis.call("LPUSH", KEYS[2], ARGV[4])
+local keep = tonumber(ARGV[3])
+while redis.call("LLEN", KEYS[2]) > keep do
+  local dropped = redis.call("RPOP", KEYS[2])
+  if dropped ~= ARGV[4] then redis.call("DEL", ARGV[5] .. dropped) end
+end
+if ARGV[6] ~= "" then redis.call("PUBLISH", ARGV[6], ARGV[4]) end
+return 1`;
+
+type CreateCommand = (record: string, history: string, json: string, ttl: number, keep: number, id: string, recordPrefix: string, channel: string) => Promise<unknown>;
+
 export class RunStore {
   private readonly redis: Redis;
   private readonly keys: RedisKeys;
   private readonly options: RunStoreOptions;
+  private readonly live: LiveStatus;
 
   constructor(redis: Redis, options: RunStoreOptions) {
     this.redis = redis;
     this.options = options;
     this.keys = redisKeys(options.prefix);
+    this.live = new LiveStatus(redis, options.prefix);
+    if (!("skywalkerCreateRun" in redis)) redis.defineCommand("skywalkerCreateRun", { numberOfKeys: 2, lua: CREATE_SCRIPT });
   }
 
   /** Stores a new record and adds it to its function's history. */
   async create(record: RunRecord): Promise<void> {
-    const history = this.keys.history(record.function);
-    const multi = this.redis
-      .multi()
-      .set(this.keys.run(record.id), JSON.stringify(record), "EX", this.options.ttlSeconds)
-      .lpush(history, record.id)
-      .ltrim(history, 0, this.options.historyPerFunction - 1);
-    if (FINAL_STATUSES.has(record.status)) multi.publish(this.keys.runFinishedChannel, record.id);
-    await multi.exec();
+    const create = (this.redis as unknown as { skywalkerCreateRun: CreateCommand }).skywalkerCreateRun.bind(this.redis);
+    const { historyPerFunction, ttlSeconds } = this.options;
+    const channel = FINAL_STATUSES.has(record.status) ? this.keys.runFinishedChannel : "";
+    await create(this.keys.run(record.id), this.keys.history(record.function), JSON.stringify(record), ttlSeconds, historyPerFunction, record.id, this.keys.run(""), channel);
   }
 
-  /** Replaces a record; a final status is announced. */
+  /**
+   * Replaces a record, unless it is gone (pushed out of its history, or expired): a run does not
+   * bring back what the history bound dropped. A final status is announced.
+   */
   async update(record: RunRecord): Promise<void> {
-    const multi = this.redis.multi().set(this.keys.run(record.id), JSON.stringify(record), "EX", this.options.ttlSeconds);
-    if (FINAL_STATUSES.has(record.status)) multi.publish(this.keys.runFinishedChannel, record.id);
-    await multi.exec();
+    // Two commands on one connection arrive in order, and auto-pipelining sends them in one write.
+    const written = this.redis.set(this.keys.run(record.id), JSON.stringify(record), "EX", this.options.ttlSeconds, "XX");
+    if (FINAL_STATUSES.has(record.status)) await Promise.all([written, this.redis.publish(this.keys.runFinishedChannel, record.id)]);
+    else await written;
   }
 
+  /** The record, with its live status while its job is in the queue. */
   async get(id: string): Promise<RunRecord | undefined> {
     const json = await this.redis.get(this.keys.run(id));
-    return json === null ? undefined : (JSON.parse(json) as RunRecord);
+    return json === null ? undefined : this.live.resolve(JSON.parse(json) as RunRecord);
   }
 
   /** The function's most recent runs, newest first. */
@@ -55,7 +84,8 @@ export class RunStore {
     const ids = await this.redis.lrange(this.keys.history(functionName), 0, limit - 1);
     if (ids.length === 0) return [];
     const values = await this.redis.mget(ids.map((id) => this.keys.run(id)));
-    return values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as RunRecord);
+    const records = values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as RunRecord);
+    return Promise.all(records.map((record) => this.live.resolve(record)));
   }
 
   async latest(functionName: string): Promise<RunRecord | undefined> {

@@ -47,7 +47,9 @@ export async function runFunction(fn: LoadedFunction, request: RunRequest, deps:
     durationMs: 0,
     ...(deps.executorId === undefined ? {} : { executorId: deps.executorId }),
   };
-  const log = deps.logger.child({ function: fn.name, runId: record.id });
+  // Made on the first line to log: most runs log nothing, and a child logger is not free.
+  let childLog: Logger | undefined;
+  const log = (): Logger => (childLog ??= deps.logger.child({ function: fn.name, runId: record.id }));
   const started = performance.now();
   const finish = (): RunRecord => {
     record.durationMs = Number((performance.now() - started).toFixed(3));
@@ -68,7 +70,7 @@ export async function runFunction(fn: LoadedFunction, request: RunRequest, deps:
 
   if (fn.kind === "active-passive" || fn.kind === "active-passive-workflow") {
     const decision = await deps.checkActive(fn);
-    log.debug({ decision }, "active-passive check");
+    log().debug({ decision }, "active-passive check");
     if (!decision.active) {
       skip(record, decision.reason);
       if (decision.error !== undefined) record.error = { ...decision.error, retryable: true };
@@ -101,7 +103,7 @@ export async function runFunction(fn: LoadedFunction, request: RunRequest, deps:
     (raw) => {
       const entry = redact.empty ? raw : { ...raw, msg: redact.text(raw.msg) };
       record.logs.push(entry);
-      log[entry.level]({ step: entry.step }, entry.msg);
+      log()[entry.level]({ step: entry.step }, entry.msg);
       deps.onLog?.(entry);
     },
   );

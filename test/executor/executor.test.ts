@@ -35,8 +35,8 @@ describe("executor", () => {
     const records = await Promise.all(ids.map((id) => h.waitFor(id)));
     expect(records.every((record) => record.status === "succeeded" && record.attempt === 1)).toBe(true);
     expect(new Set(records.map((record) => record.executorId))).toEqual(new Set([a!.id, b!.id]));
-    const counts = await h.queue.getJobCounts("completed", "failed", "active", "waiting");
-    expect(counts).toMatchObject({ completed: 40, failed: 0, active: 0, waiting: 0 });
+    const counts = await h.queue.getJobCounts("failed", "active", "waiting", "delayed");
+    expect(counts).toMatchObject({ failed: 0, active: 0, waiting: 0, delayed: 0 });
     const metric = await h.metrics.runs.get();
     expect(metric.values.find((value) => value.labels.status === "succeeded")?.value).toBe(40);
   });
@@ -65,12 +65,15 @@ describe("executor", () => {
     await h.startExecutor();
     const id = await h.enqueue("echo");
     await h.waitFor(id);
-    // a job for a function this executor does not know (deleted since it was queued)
+    // a run of a function this executor does not know (deleted since it was queued)
+    await h.store.create({ id: "ghost-run", function: "ghost", executor: "default", status: "queued", result: null, error: null, logs: [], steps: [], attempt: 0, scheduledAt: null, startedAt: new Date().toISOString(), durationMs: 0 });
     await h.queue.add("ghost", { runId: "ghost-run", function: "ghost", scheduledAt: null, environment: null, trigger: "api" }, { jobId: "ghost-run", attempts: 3 });
     const record = await h.waitFor("ghost-run");
     expect(record.status).toBe("failed");
     expect(record.error?.code).toBe("ERR_FUNCTION_NOT_FOUND");
     expect(record.error?.message).toContain('"ghost"');
+    expect(record.attempt).toBe(1);
+    expect(await h.queue.getJobCounts("failed")).toMatchObject({ failed: 1 });
   });
 
   it("drains a run in flight on stop before it stops", async () => {

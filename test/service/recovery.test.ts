@@ -49,7 +49,7 @@ describe("recovery", () => {
     const record = await h.waitFor(id, undefined, 20_000);
     expect(record).toMatchObject({ status: "succeeded", executorId: survivor.id, result: { sleptMs: 1500 } });
     expect(record.attempt).toBe(2);
-    expect(await h.queue.getJobCounts("completed", "failed")).toMatchObject({ completed: 1, failed: 0 });
+    expect(await h.queue.getJobCounts("active", "waiting", "failed")).toMatchObject({ active: 0, waiting: 0, failed: 0 });
   });
 
   it("loses no accepted run when Redis restarts mid-flow (append-only persistence)", async () => {
