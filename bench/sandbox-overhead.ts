@@ -17,7 +17,7 @@ const runtime = runtimeSource();
 const noState = () => Promise.reject(new Error("no state in this benchmark"));
 
 function spec(isolation: "warm" | "fresh"): HostFunctionSpec {
-  return { name: "noop", kind: "default", codeHash: createHash("sha256").update(code).digest("hex"), limits: DEFAULT_LIMITS, isolation, handlers: ["noop.main"], allowNet: [] };
+  return { key: `noop-${isolation}`, name: "noop", kind: "default", codeHash: createHash("sha256").update(code).digest("hex"), limits: DEFAULT_LIMITS, isolation, handlers: ["noop.main"], allowNet: [] };
 }
 function request(i: number): HostRunRequest {
   return { runId: `r${i}`, fn: spec("warm"), attempt: 1, scheduledAt: null, environment: null, stepArgs: ['{"n":1}'], secrets: {} };

@@ -95,7 +95,6 @@ export class FunctionSandbox {
     const capabilities = new RunCapabilities(
       { functionName: this.spec.name, allowNet: this.spec.allowNet, maxRequests: limits.maxRequests, maxResponseBytes: limits.maxResponseBytes },
       this.state,
-      monitor.remainingMs(),
     );
     const steps: StepRecord[] = [];
     let failure: RunError | undefined;

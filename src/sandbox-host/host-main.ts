@@ -4,7 +4,8 @@
 import { ErrorCodes, messageOf } from "../errors.ts";
 import { CodeCache } from "./code-cache.ts";
 import { FunctionSandbox } from "./function-sandbox.ts";
-import type { FromHost, HostRunOutcome, HostRunRequest, ToHost } from "./protocol.ts";
+import { MessageBatch } from "./message-batch.ts";
+import type { FromHost, HostFunctionSpec, HostRunOutcome, HostRunRequest, ToHost, WireRunRequest } from "./protocol.ts";
 import { runtimeSource } from "./runtime-source.ts";
 import type { StateCall } from "./capabilities/run-capabilities.ts";
 
@@ -23,34 +24,46 @@ const stateCall: StateCall = (functionName, op, key, valueJson) =>
     send({ type: "state", callId, function: functionName, op, key, ...(valueJson === undefined ? {} : { valueJson }) });
   });
 
+const outbox = new MessageBatch<FromHost>((messages) => {
+  if (process.connected) process.send?.(messages);
+});
+
 function send(message: FromHost): void {
-  if (process.connected) process.send?.(message);
+  outbox.push(message);
 }
 
-function sameVersion(sandbox: FunctionSandbox, request: HostRunRequest): boolean {
-  const { spec } = sandbox;
-  const next = request.fn;
-  return spec.codeHash === next.codeHash && spec.isolation === next.isolation && JSON.stringify(spec.limits) === JSON.stringify(next.limits);
+const specs = new Map<string, HostFunctionSpec>();
+
+/** The run with its function's spec: sent with the first run of each version, remembered since. */
+function withSpec(wire: WireRunRequest): HostRunRequest {
+  const { specKey, fn, ...rest } = wire;
+  if (fn !== undefined) {
+    const { code, ...spec } = fn;
+    if (code !== undefined) codeByHash.set(spec.codeHash, code);
+    specs.set(specKey, spec);
+  }
+  const spec = specs.get(specKey);
+  if (spec === undefined) throw new Error(`no spec ${specKey} was sent to this host`);
+  return { ...rest, fn: spec };
 }
 
 function sandboxFor(request: HostRunRequest): FunctionSandbox {
   const { fn } = request;
-  if (fn.code !== undefined) codeByHash.set(fn.codeHash, fn.code);
   const current = sandboxes.get(fn.name);
-  if (current !== undefined && sameVersion(current, request)) return current;
+  if (current !== undefined && current.spec.key === fn.key) return current;
   const code = codeByHash.get(fn.codeHash);
   if (code === undefined) throw new Error(`no code for ${fn.name} (${fn.codeHash}) was sent to this host`);
   // The old version finishes its queued runs first: a reload never kills a run in flight.
   current?.retire();
-  const { code: _code, ...spec } = fn;
-  const sandbox = new FunctionSandbox(spec, code, runtimeCode, cache, stateCall);
+  const sandbox = new FunctionSandbox(fn, code, runtimeCode, cache, stateCall);
   sandboxes.set(fn.name, sandbox);
   return sandbox;
 }
 
-async function run(request: HostRunRequest): Promise<void> {
+async function run(wire: WireRunRequest): Promise<void> {
   let outcome: HostRunOutcome;
   try {
+    const request = withSpec(wire);
     const sandbox = sandboxFor(request);
     outcome = await sandbox.run(request, (entry) => send({ type: "log", runId: request.runId, entry }));
   } catch (error) {
@@ -63,10 +76,10 @@ async function run(request: HostRunRequest): Promise<void> {
       logsTruncated: false,
     };
   }
-  send({ type: "done", runId: request.runId, outcome });
+  send({ type: "done", runId: wire.runId, outcome });
 }
 
-process.on("message", (message: ToHost) => {
+function receive(message: ToHost): void {
   if (message.type === "run") {
     void run(message.request);
   } else if (message.type === "state-result") {
@@ -78,6 +91,10 @@ process.on("message", (message: ToHost) => {
     sandboxes.get(message.function)?.dispose();
     sandboxes.delete(message.function);
   }
+}
+
+process.on("message", (messages: ToHost[]) => {
+  for (const message of messages) receive(message);
 });
 // Without its supervisor a host has no one to answer to.
 process.on("disconnect", () => process.exit(0));

@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { LogEntry } from "../run-record.ts";
 import type { StateStore } from "../state/state-store.ts";
-import type { FromHost, HostRunOutcome, HostRunRequest, ToHost } from "./protocol.ts";
+import { MessageBatch } from "./message-batch.ts";
+import type { FromHost, HostRunOutcome, HostRunRequest, ToHost, WireRunRequest } from "./protocol.ts";
 
 const HOST_MAIN = fileURLToPath(new URL("./host-main.ts", import.meta.url));
 const RSS_CHECK_INTERVAL_MS = 500;
@@ -45,10 +46,14 @@ export class HostProcess {
   private readonly child: ChildProcess;
   private readonly inFlight = new Map<string, InFlight>();
   private readonly codeSent = new Set<string>();
+  private readonly specsSent = new Set<string>();
   private readonly rssTimer: NodeJS.Timeout;
   private killReason: string | undefined;
   private readonly options: HostProcessOptions;
   private readonly onExit: (host: HostProcess) => void;
+  private readonly outbox = new MessageBatch<ToHost>((messages) => {
+    if (this.child.connected) this.child.send(messages);
+  });
   alive = true;
 
   constructor(options: HostProcessOptions, onExit: (host: HostProcess) => void) {
@@ -62,7 +67,9 @@ export class HostProcess {
     for (const stream of [this.child.stdout, this.child.stderr]) {
       if (stream !== null) createInterface({ input: stream }).on("line", (line) => options.logger.warn({ pid: this.child.pid, line }, "sandbox host output"));
     }
-    this.child.on("message", (message: FromHost) => this.receive(message));
+    this.child.on("message", (messages: FromHost[]) => {
+      for (const message of messages) this.receive(message);
+    });
     this.child.on("exit", (code, signal) => this.exited(code, signal));
     this.child.on("error", (error) => options.logger.error({ err: error }, "sandbox host process error"));
     this.rssTimer = setInterval(() => this.checkMemory(), RSS_CHECK_INTERVAL_MS);
@@ -84,9 +91,14 @@ export class HostProcess {
         return;
       }
       this.inFlight.set(request.runId, { request, resolve, reject, onLog });
-      const withCode = this.codeSent.has(request.fn.codeHash) ? request : { ...request, fn: { ...request.fn, code } };
-      this.codeSent.add(request.fn.codeHash);
-      this.send({ type: "run", request: withCode });
+      const { fn, ...rest } = request;
+      const wire: WireRunRequest = { ...rest, specKey: fn.key };
+      if (!this.specsSent.has(fn.key)) {
+        wire.fn = this.codeSent.has(fn.codeHash) ? fn : { ...fn, code };
+        this.specsSent.add(fn.key);
+        this.codeSent.add(fn.codeHash);
+      }
+      this.send({ type: "run", request: wire });
     });
   }
 
@@ -100,7 +112,7 @@ export class HostProcess {
   }
 
   private send(message: ToHost): void {
-    if (this.child.connected) this.child.send(message);
+    this.outbox.push(message);
   }
 
   private receive(message: FromHost): void {

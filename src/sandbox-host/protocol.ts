@@ -1,12 +1,15 @@
 // Messages between the supervisor (the executor or `skywalker run`) and a sandbox host process.
-// Plain data over Node's IPC channel; the host process holds the isolates, so when it dies the
-// supervisor survives and learns of it from the channel, not from a message.
+// Plain data over Node's IPC channel, in batches (each IPC message is an array of these; see
+// MessageBatch); the host process holds the isolates, so when it dies the supervisor survives
+// and learns of it from the channel, not from a message.
 import type { ExecutorKind, Isolation, ResolvedLimits } from "../functions/types.ts";
 import type { LogEntry, RunError, StepRecord } from "../run-record.ts";
 import type { JsonValue } from "../../sandbox/contract.ts";
 
 /** What a host needs to know about a function to run it. */
 export interface HostFunctionSpec {
+  /** Names this exact version (code and settings): a host that knows the key needs no more. */
+  key: string;
   name: string;
   kind: ExecutorKind;
   codeHash: string;
@@ -44,8 +47,11 @@ export interface HostRunOutcome {
 
 export type StateOp = "get" | "set" | "delete";
 
+/** A run as it crosses: the function's spec only the first time this host sees its key. */
+export type WireRunRequest = Omit<HostRunRequest, "fn"> & { specKey: string; fn?: HostFunctionSpec };
+
 export type ToHost =
-  | { type: "run"; request: HostRunRequest }
+  | { type: "run"; request: WireRunRequest }
   | { type: "forget"; function: string }
   | { type: "state-result"; callId: number; ok: boolean; json: string };
 

@@ -3,6 +3,7 @@
 // a run alone on the host is guilty; runs that shared it are re-run one at a time on a solo
 // host, where a second death proves guilt and a success proves innocence. A function whose runs
 // keep killing hosts is quarantined until its code changes.
+import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import { ErrorCodes } from "../errors.ts";
 import type { LoadedFunction } from "../functions/types.ts";
@@ -10,7 +11,7 @@ import type { LogEntry } from "../run-record.ts";
 import { MemoryStateStore } from "../state/state-store.ts";
 import type { StateStore } from "../state/state-store.ts";
 import { HostDiedError, HostProcess } from "./host-process.ts";
-import type { HostRunOutcome, HostRunRequest } from "./protocol.ts";
+import type { HostFunctionSpec, HostRunOutcome, HostRunRequest } from "./protocol.ts";
 
 export interface SandboxPoolOptions {
   /** Host processes sharing the functions. @default 1 */
@@ -124,8 +125,13 @@ export class SandboxPool {
   }
 }
 
-function hostSpec(fn: LoadedFunction): HostRunRequest["fn"] {
-  return {
+const specs = new WeakMap<LoadedFunction, HostFunctionSpec>();
+
+/** What a host needs of `fn`, made once per loaded version. */
+function hostSpec(fn: LoadedFunction): HostFunctionSpec {
+  let spec = specs.get(fn);
+  if (spec !== undefined) return spec;
+  const settings = {
     name: fn.name,
     kind: fn.kind,
     codeHash: fn.codeHash,
@@ -134,6 +140,9 @@ function hostSpec(fn: LoadedFunction): HostRunRequest["fn"] {
     handlers: fn.steps.map((step) => step.handler),
     allowNet: fn.allowNet,
   };
+  spec = { key: createHash("sha256").update(JSON.stringify(settings)).digest("hex").slice(0, 32), ...settings };
+  specs.set(fn, spec);
+  return spec;
 }
 
 function failure(code: string, message: string, retryable: boolean): HostRunOutcome {

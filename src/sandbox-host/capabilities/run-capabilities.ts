@@ -1,5 +1,6 @@
 // What one run may ask of the host besides logs and timers: fetch within its allowlist, and its
-// function's state. Bounded per run (request count) and cut off when the run ends.
+// function's state. Bounded per run (request count) and cut off when the run ends, which its
+// deadline sees to.
 import type { HostCallKind } from "../../../sandbox/contract.ts";
 import { hostFetch } from "./host-fetch.ts";
 import type { FetchRequestData } from "./host-fetch.ts";
@@ -18,17 +19,15 @@ export interface CapabilitySpec {
 export class RunCapabilities {
   private readonly spec: CapabilitySpec;
   private readonly state: StateCall;
-  private readonly deadline: number;
   private policy: NetPolicy | undefined;
-  /** Made on the first fetch: most runs make none, and a timer per run is not free. */
-  private abort: { controller: AbortController; timer: NodeJS.Timeout } | undefined;
+  /** Aborts the run's requests when it ends (the run's deadline ends it too); made on the first fetch. */
+  private abort: AbortController | undefined;
   private closed = false;
   private requests = 0;
 
-  constructor(spec: CapabilitySpec, state: StateCall, deadlineMs: number) {
+  constructor(spec: CapabilitySpec, state: StateCall) {
     this.spec = spec;
     this.state = state;
-    this.deadline = Date.now() + deadlineMs;
   }
 
   /** Throws the refusals that need no I/O (fetch not allowed, too many requests). */
@@ -42,7 +41,9 @@ export class RunCapabilities {
   call(kind: HostCallKind, payload: unknown): Promise<unknown> {
     if (kind === "fetch") {
       this.policy ??= new NetPolicy(this.spec.allowNet);
-      return hostFetch(payload as FetchRequestData, this.policy, this.spec.maxResponseBytes, this.signal());
+      this.abort ??= new AbortController();
+      if (this.closed) this.abort.abort();
+      return hostFetch(payload as FetchRequestData, this.policy, this.spec.maxResponseBytes, this.abort.signal);
     }
     const { op, key, valueJson } = payload as { op: "get" | "set" | "delete"; key: string; valueJson?: string };
     return this.state(this.spec.functionName, op, key, valueJson);
@@ -51,19 +52,6 @@ export class RunCapabilities {
   /** The run is over: requests still in flight are aborted. */
   close(): void {
     this.closed = true;
-    if (this.abort === undefined) return;
-    clearTimeout(this.abort.timer);
-    this.abort.controller.abort();
-  }
-
-  private signal(): AbortSignal {
-    if (this.abort === undefined) {
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), Math.max(0, this.deadline - Date.now()));
-      timer.unref();
-      this.abort = { controller, timer };
-      if (this.closed) controller.abort();
-    }
-    return this.abort.controller.signal;
+    this.abort?.abort();
   }
 }
