@@ -71,12 +71,28 @@ function findFunction(registry: FunctionRegistry, name: string): LoadedFunction 
 }
 
 function bodyOf(req: Request): unknown {
+  if (typeof req.body === "string") return jsonSentAsForm(req.body);
   if (req.body !== undefined) return req.body as unknown;
   const empty = req.get("transfer-encoding") === undefined && Number(req.get("content-length") ?? 0) === 0;
   if (!empty && req.is(["application/json", "application/*+json"]) === false) {
     throw new HttpError(415, "ERR_UNSUPPORTED_MEDIA_TYPE", `send the body as JSON with \`Content-Type: application/json\` (got ${JSON.stringify(req.get("content-type"))})`);
   }
   throw new HttpError(400, "ERR_BAD_REQUEST", "the request has no body: send a JSON object naming the function");
+}
+
+/**
+ * A form-encoded body that is a JSON object is what `curl -d '{"function":…}'` sends without a
+ * content type: it is taken as JSON. A real form is refused.
+ */
+function jsonSentAsForm(text: string): unknown {
+  if (!text.trimStart().startsWith("{")) {
+    throw new HttpError(415, "ERR_UNSUPPORTED_MEDIA_TYPE", "send the body as JSON with `Content-Type: application/json` (got a form: application/x-www-form-urlencoded)");
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new HttpError(400, "ERR_BAD_JSON", `the request body is not valid JSON: ${(error as Error).message}`);
+  }
 }
 
 /** How long to wait for the run, or undefined when the caller did not ask to. */

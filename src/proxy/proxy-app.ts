@@ -44,6 +44,8 @@ export function createProxyApp(deps: ProxyAppDeps): express.Express {
   // /metrics stays behind the token: Prometheus scrapers can send a bearer token.
   app.use(requireToken(settings.token, { open: ["/healthz", "/readyz"] }));
   app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ["application/json", "application/*+json"] }));
+  // `curl -d '{…}'` sends JSON as a form: /execute takes the text and looks (see execute-route).
+  app.use("/execute", express.text({ limit: BODY_LIMIT_BYTES, type: "application/x-www-form-urlencoded" }));
 
   const execute = executeHandler({ ...deps, logger });
   app.post("/execute", execute);

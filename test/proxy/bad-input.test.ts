@@ -67,6 +67,7 @@ describe("bad input to /execute", () => {
   it("wrong or missing content types and empty bodies are refused", async () => {
     await expectError(await post('{"function":"hello-skywalker"}', "text/plain"), 415, "ERR_UNSUPPORTED_MEDIA_TYPE");
     await expectError(await post("function=hello-skywalker", "application/x-www-form-urlencoded"), 415, "ERR_UNSUPPORTED_MEDIA_TYPE");
+    await expectError(await post('{"function":', "application/x-www-form-urlencoded"), 400, "ERR_BAD_JSON");
     await expectError(await post(new Uint8Array([1, 2, 3]), "application/octet-stream"), 415, "ERR_UNSUPPORTED_MEDIA_TYPE");
     await expectError(await h.call("/execute", { method: "POST" }), 400, "ERR_BAD_REQUEST", "no body");
     await expectError(await post('{"function":"hello-skywalker"}', "application/json; charset=klingon"), 415, "ERR_BAD_REQUEST");

@@ -61,6 +61,12 @@ describe("POST /execute", () => {
     expect((await h.store.get(body.id))?.scheduledAt).toBe("2024-05-01T10:00:00.000Z");
   });
 
+  it("takes JSON sent as a form, as `curl -d '{\"function\":…}'` sends it", async () => {
+    const response = await h.call("/execute", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: '{"function":"hello-skywalker"}' });
+    const body = await accepted(response);
+    expect((await h.queue.getJob(body.id))?.data).toMatchObject({ function: "hello-skywalker", trigger: "api" });
+  });
+
   it("logs each accepted run with its function, id and trigger", async () => {
     const body = await accepted(await h.call("/execute", { json: { function: "hello-skywalker", trigger: "api" } }));
     expect(h.logs).toContainEqual(expect.objectContaining({ level: 30, component: "proxy", function: "hello-skywalker", runId: body.id, trigger: "api" }));
