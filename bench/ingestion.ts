@@ -1,0 +1,185 @@
+// Scenario 2, ingestion: requests per second that `POST /execute` accepts (202), driven by
+// autocannon on loopback, against the original's stack: a Flask proxy queueing a Celery task on
+// Redis (bench/peers/flask_proxy.py), served by gunicorn. The proxies run alone (no executor),
+// each on a fresh Redis for each run; the systems take turns, so drift in the machine's load
+// hits them alike.
+// Run alone: node --no-node-snapshot bench/ingestion.ts [--connections 50] [--duration 10] [--warmup 2] [--repeat 3]
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { randomUUID } from "node:crypto";
+import { freePort } from "../src/redis/local-redis.ts";
+import { writeFunctions } from "./lib/functions.ts";
+import { httpRequest } from "./lib/http.ts";
+import { hasFlag, numberFlag, print, progress, stringFlag, table } from "./lib/report.ts";
+import { sleep, startRedis, startRole } from "./lib/skywalker.ts";
+import { format, summarize } from "./lib/stats.ts";
+import type { Summary } from "./lib/stats.ts";
+
+const CONNECTIONS = numberFlag("connections", 50);
+const DURATION_S = numberFlag("duration", 10);
+const WARMUP_S = numberFlag("warmup", 2);
+const REPEAT = numberFlag("repeat", 3);
+const ONLY = stringFlag("only", "");
+const PYTHON = "/usr/bin/python3";
+const AUTOCANNON = fileURLToPath(new URL("../node_modules/autocannon/autocannon.js", import.meta.url));
+const PEERS = fileURLToPath(new URL("./peers", import.meta.url));
+/** gunicorn's own advice for its worker count: 2 × cores + 1. */
+const GUNICORN_WORKERS = 2 * (await import("node:os")).availableParallelism() + 1;
+
+interface Server {
+  url: string;
+  /** The request body each system's callers send. */
+  body: string;
+  stop(): Promise<void>;
+}
+
+interface System {
+  name: string;
+  start(redisUrl: string): Promise<Server>;
+}
+
+const functions = writeFunctions([{ name: "noop" }]);
+
+const skywalker: System = {
+  name: "Skywalker proxy (1 Node process)",
+  async start(redisUrl) {
+    const proxy = await startRole("proxy", { redisUrl, functionsDir: functions.dir, prefix: `bench-${randomUUID().slice(0, 6)}`, logName: "ingestion-proxy" });
+    return { url: `${proxy.url}/execute`, body: JSON.stringify({ function: "noop" }), stop: () => proxy.stop() };
+  },
+};
+
+/** `threads` > 1: gunicorn's gthread workers, which keep connections alive; else its default sync workers. */
+function celeryPeer(workers: number, threads: number, resultBackend: boolean): System {
+  const kind = threads > 1 ? `${workers} gthread workers × ${threads} threads` : `${workers} sync worker${workers === 1 ? "" : "s"}`;
+  return {
+    name: `Flask + Celery, gunicorn ${kind}${resultBackend ? "" : ", no result backend"}`,
+    async start(redisUrl) {
+      const port = await freePort();
+      const workerArgs = threads > 1 ? ["-w", String(workers), "-k", "gthread", "--threads", String(threads)] : ["-w", String(workers)];
+      const child = spawn(PYTHON, ["-m", "gunicorn", ...workerArgs, "-b", `127.0.0.1:${port}`, "--log-level", "warning", "flask_proxy:app"], {
+        cwd: PEERS,
+        env: { PATH: process.env.PATH ?? "", BENCH_REDIS_URL: redisUrl, BENCH_RESULT_BACKEND: resultBackend ? "redis" : "none", PYTHONDONTWRITEBYTECODE: "1" },
+        stdio: ["ignore", "ignore", process.env.BENCH_DEBUG ? "inherit" : "ignore"],
+      });
+      const url = `http://127.0.0.1:${port}`;
+      await waitFor(`${url}/healthz`, child);
+      // The original's chronomaster body: what this proxy's callers send.
+      const body = JSON.stringify({ "job-name": "noop", "python-codes-config": "noop-config.json", "python-codes-args": {}, environment: "production", cron: "@every 10s", "cron-enabled": true });
+      return { url: `${url}/execute`, body, stop: () => stopChild(child) };
+    },
+  };
+}
+
+async function waitFor(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: the server exited with ${child.exitCode}`);
+    try {
+      if ((await httpRequest(url, { timeoutMs: 1000 })).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} did not answer within 30 s`);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+interface Load {
+  accepted: number;
+  other: number;
+  errors: number;
+  latencyP50: number;
+  latencyP99: number;
+}
+
+/** Runs autocannon in its own process (so the generator does not share an event loop with us). */
+function autocannon(url: string, body: string, seconds: number): Promise<Load> {
+  const args = [AUTOCANNON, "--json", "-c", String(CONNECTIONS), "-d", String(seconds), "-m", "POST", "-H", "content-type=application/json", "-b", body, url];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (code !== 0) return reject(new Error(`autocannon exited with ${code}`));
+      const result = JSON.parse(out) as { "2xx": number; non2xx: number; errors: number; timeouts: number; duration: number; latency: { p50: number; p99: number } };
+      // 202 is the only 2xx either proxy answers to these requests.
+      resolve({ accepted: result["2xx"] / result.duration, other: result.non2xx, errors: result.errors + result.timeouts, latencyP50: result.latency.p50, latencyP99: result.latency.p99 });
+    });
+  });
+}
+
+const systems: System[] = [skywalker];
+if (existsSync(PYTHON)) {
+  systems.push(celeryPeer(1, 1, true), celeryPeer(GUNICORN_WORKERS, 1, true), celeryPeer(GUNICORN_WORKERS, 4, true));
+  if (hasFlag("lean-celery")) systems.push(celeryPeer(GUNICORN_WORKERS, 4, false));
+} else {
+  progress(`ingestion: ${PYTHON} is missing: the Celery peer is skipped (apt-get install python3-celery python3-flask python3-redis python3-gunicorn)`);
+}
+
+const rates = new Map<string, number[]>();
+const latencies = new Map<string, { p50: number[]; p99: number[] }>();
+const failures = new Map<string, number>();
+for (let i = 0; i < REPEAT; i++) {
+  for (const system of systems.filter((candidate) => candidate.name.toLowerCase().includes(ONLY.toLowerCase()))) {
+    const redis = await startRedis();
+    let server: Server | undefined;
+    try {
+      server = await system.start(redis.url);
+      await autocannon(server.url, server.body, WARMUP_S);
+      const load = await autocannon(server.url, server.body, DURATION_S);
+      rates.set(system.name, [...(rates.get(system.name) ?? []), load.accepted]);
+      const seen = latencies.get(system.name) ?? { p50: [], p99: [] };
+      seen.p50.push(load.latencyP50);
+      seen.p99.push(load.latencyP99);
+      latencies.set(system.name, seen);
+      failures.set(system.name, (failures.get(system.name) ?? 0) + load.other + load.errors);
+      progress(`ingestion: run ${i + 1}/${REPEAT}: ${system.name}: ${load.accepted.toFixed(0)} accepted/s (${load.other} other answers, ${load.errors} errors)`);
+    } catch (error) {
+      progress(`ingestion: ${system.name}: ${(error as Error).message}`);
+    } finally {
+      await server?.stop();
+      await redis.stop();
+    }
+  }
+}
+
+const summaries = new Map<string, Summary>([...rates].map(([name, values]) => [name, summarize(values)]));
+print(`### 2. Ingestion: POST /execute accepted per second\n`);
+print(`autocannon, ${CONNECTIONS} connections, ${DURATION_S} s after ${WARMUP_S} s of warm-up, ${REPEAT} runs per system; each run on a fresh Redis, without executors. Medians (min–max).\n`);
+print(
+  table(
+    ["system", "accepted/s", "latency p50", "latency p99", "non-202 or errors"],
+    systems.map((system) => {
+      const summary = summaries.get(system.name);
+      const seen = latencies.get(system.name);
+      return [
+        system.name,
+        summary ? format(summary) : "n/a",
+        seen ? `${summarize(seen.p50).median} ms` : "n/a",
+        seen ? `${summarize(seen.p99).median} ms` : "n/a",
+        String(failures.get(system.name) ?? "n/a"),
+      ];
+    }),
+  ),
+);
+const ours = summaries.get(skywalker.name);
+const peerRows = systems.slice(1).map((peer) => {
+  const theirs = summaries.get(peer.name);
+  const ratio = ours && theirs ? ours.median / theirs.median : undefined;
+  return [`÷ ${peer.name}`, ratio === undefined ? "n/a" : ratio.toFixed(2), ratio === undefined ? "n/a" : ratio >= 5 ? "met" : "missed"];
+});
+if (peerRows.length > 0) print(`\n${table(["Skywalker ÷ peer (medians)", "ratio", "target ≥ 5"], peerRows)}`);
+functions.remove();
+process.exit(0);
