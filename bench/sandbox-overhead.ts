@@ -1,64 +1,91 @@
-// Sandbox overhead of one run, measured inside a host process (no IPC): warm (isolate and
-// context reused), fresh (new context per run), cold (new isolate) with and without V8's code
-// cache. Run: node --no-node-snapshot bench/sandbox-overhead.ts
-import { buildSync } from "esbuild";
-import { createHash } from "node:crypto";
+// Scenario 4, cold and warm: the sandbox's own cost for one run, measured inside a host process
+// (no IPC, no queue). Warm (isolate and context reused), fresh (new context per run), cold (new
+// isolate) with and without V8's code cache. The function is bundled by the real loader: a
+// handler that uses a ~40 KB helper module, as a monitoring check with a client library would.
+// Run alone: node --no-node-snapshot bench/sandbox-overhead.ts
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadFunctions } from "../src/functions/load-functions.ts";
+import type { LoadedFunction } from "../src/functions/types.ts";
 import { CodeCache } from "../src/sandbox-host/code-cache.ts";
 import { FunctionSandbox } from "../src/sandbox-host/function-sandbox.ts";
 import type { HostFunctionSpec, HostRunRequest } from "../src/sandbox-host/protocol.ts";
 import { runtimeSource } from "../src/sandbox-host/runtime-source.ts";
-import { DEFAULT_LIMITS } from "../src/functions/limits.ts";
+import { percentile } from "./lib/stats.ts";
 
-// A function of realistic size: a noop handler plus ~40 KB of helper code it carries along.
-const helpers = Array.from({ length: 300 }, (_, i) => `export function helper${i}(x) { const list = [x, ${i}]; return list.map((v) => v * 2).filter((v) => v > ${i}).reduce((a, b) => a + b, 0); }`).join("\n");
-const body = buildSync({ stdin: { contents: `${helpers}\nexport async function main(args) { return args; }`, loader: "js" }, write: false, format: "iife", globalName: "__x", platform: "neutral" }).outputFiles[0]!.text;
-const code = `(() => { globalThis.__skywalker_bundle = () => { ${body}; return { handlers: [__x.main] }; }; })();`;
+const HELPERS = 300;
+const dir = await mkdtemp(join(tmpdir(), "skywalker-bench-overhead-"));
+const helpers = Array.from({ length: HELPERS }, (_, i) => `export function helper${i}(x) { const list = [x, ${i}]; return list.map((v) => v * 2).filter((v) => v > ${i}).reduce((a, b) => a + b, 0); }`).join("\n");
+await mkdir(join(dir, "lib"));
+await writeFile(join(dir, "lib", "helpers.js"), helpers);
+for (const isolation of ["warm", "fresh"] as const) {
+  const name = `check-${isolation}`;
+  await mkdir(join(dir, name));
+  await writeFile(join(dir, name, "config.json"), JSON.stringify({ name, executor: "default", handler: `${name}.main`, isolation }));
+  await writeFile(join(dir, name, `${name}.js`), `import * as helpers from "helpers";\nexport async function main(args) { return { n: args.n, sum: helpers.helper1(args.n) + helpers[\`helper\${args.n}\`](args.n) }; }\n`);
+}
+const catalog = await loadFunctions(dir);
+await rm(dir, { recursive: true, force: true });
 const runtime = runtimeSource();
 const noState = () => Promise.reject(new Error("no state in this benchmark"));
 
-function spec(isolation: "warm" | "fresh"): HostFunctionSpec {
-  return { key: `noop-${isolation}`, name: "noop", kind: "default", codeHash: createHash("sha256").update(code).digest("hex"), limits: DEFAULT_LIMITS, isolation, handlers: ["noop.main"], allowNet: [] };
+function loaded(name: string): LoadedFunction {
+  const fn = catalog.functions.get(name);
+  if (fn === undefined) throw new Error(`${name} did not load: ${catalog.errors.map((error) => error.message).join("; ")}`);
+  return fn;
 }
-function request(i: number): HostRunRequest {
-  return { runId: `r${i}`, fn: spec("warm"), attempt: 1, scheduledAt: null, environment: null, stepArgs: ['{"n":1}'], secrets: {} };
+
+function spec(fn: LoadedFunction): HostFunctionSpec {
+  return { key: fn.codeHash, name: fn.name, kind: fn.kind, codeHash: fn.codeHash, limits: fn.limits, isolation: fn.isolation, handlers: fn.steps.map((step) => step.handler), allowNet: fn.allowNet };
 }
+
+function sandboxOf(fn: LoadedFunction, cache: CodeCache): FunctionSandbox {
+  return new FunctionSandbox(spec(fn), fn.code, runtime, cache, noState);
+}
+
 async function timeRun(sandbox: FunctionSandbox, i: number): Promise<number> {
+  const request: HostRunRequest = { runId: `r${i}`, fn: sandbox.spec, attempt: 1, scheduledAt: null, environment: null, stepArgs: ['{"n":7}'], secrets: {} };
   const start = performance.now();
-  const outcome = await sandbox.run(request(i), () => undefined);
+  const outcome = await sandbox.run(request, () => undefined);
+  const elapsed = performance.now() - start;
   if (outcome.status !== "succeeded") throw new Error(JSON.stringify(outcome.error));
-  return performance.now() - start;
-}
-function summary(name: string, samples: number[]): void {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  console.log(`${name.padEnd(34)} p50 ${(at(0.5) * 1000).toFixed(0).padStart(6)} µs   p99 ${(at(0.99) * 1000).toFixed(0).padStart(6)} µs   (n=${samples.length})`);
+  return elapsed;
 }
 
+const rows: [string, number[]][] = [];
+
+const warmFn = loaded("check-warm");
 const cache = new CodeCache();
-const warm = new FunctionSandbox(spec("warm"), code, runtime, cache, noState);
-await timeRun(warm, -1);
+const warm = sandboxOf(warmFn, cache);
+for (let i = 0; i < 100; i++) await timeRun(warm, i);
 const warmSamples: number[] = [];
-for (let i = 0; i < 3000; i++) warmSamples.push(await timeRun(warm, i));
-summary("warm run (isolate + context reused)", warmSamples);
+for (let i = 0; i < 5000; i++) warmSamples.push(await timeRun(warm, i));
+rows.push(["warm run (isolate and context reused)", warmSamples]);
 
-const fresh = new FunctionSandbox(spec("fresh"), code, runtime, cache, noState);
-await timeRun(fresh, -1);
+const fresh = sandboxOf(loaded("check-fresh"), cache);
+for (let i = 0; i < 20; i++) await timeRun(fresh, i);
 const freshSamples: number[] = [];
 for (let i = 0; i < 500; i++) freshSamples.push(await timeRun(fresh, i));
-summary("fresh context per run", freshSamples);
+rows.push(["fresh context per run", freshSamples]);
 
 const coldCached: number[] = [];
-for (let i = 0; i < 200; i++) {
-  const sandbox = new FunctionSandbox(spec("warm"), code, runtime, cache, noState);
+for (let i = 0; i < 300; i++) {
+  const sandbox = sandboxOf(warmFn, cache);
   coldCached.push(await timeRun(sandbox, i));
   sandbox.dispose();
 }
-summary("cold: new isolate, with code cache", coldCached);
+rows.push(["cold: new isolate, V8 code cache", coldCached]);
 
 const coldUncached: number[] = [];
-for (let i = 0; i < 200; i++) {
-  const sandbox = new FunctionSandbox(spec("warm"), code, runtime, new CodeCache(), noState);
+for (let i = 0; i < 300; i++) {
+  const sandbox = sandboxOf(warmFn, new CodeCache());
   coldUncached.push(await timeRun(sandbox, i));
   sandbox.dispose();
 }
-summary("cold: new isolate, no code cache", coldUncached);
+rows.push(["cold: new isolate, no code cache", coldUncached]);
+
+const ms = (value: number) => (value < 1 ? `${Math.round(value * 1000)} µs` : `${value.toFixed(2)} ms`);
+const lines = [`Function: a handler using a ${Math.round(helpers.length / 1024)} KB helper module (bundle ${Math.round(warmFn.code.length / 1024)} KB).`, "", "| path | p50 | p99 |", "| --- | --- | --- |"];
+for (const [name, samples] of rows) lines.push(`| ${name} | ${ms(percentile(samples, 0.5))} | ${ms(percentile(samples, 0.99))} |`);
+process.stdout.write(`${lines.join("\n")}\n`);

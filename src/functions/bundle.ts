@@ -37,8 +37,10 @@ export async function bundleFunction(index: ModuleIndex, folder: FolderEntry, st
       // The factory is made inside an IIFE: a closure created at a script's top level keeps every
       // context the (cached, shared) script ran in alive, which would leak a context per fresh run.
       // "use strict": the handlers are ES modules, whose code is strict; a classic script is not.
-      banner: { js: `(() => { "use strict"; globalThis.${BRIDGE.bundle} = () => {` },
-      footer: { js: `return ${EXPORTS};\n}; })();` },
+      // The factory is a parenthesised function expression, which V8 compiles eagerly, so its
+      // bytecode is in the code cache and a new isolate does not parse the bundle again.
+      banner: { js: `(() => { "use strict"; globalThis.${BRIDGE.bundle} = (function () {` },
+      footer: { js: `return ${EXPORTS};\n}); })();` },
       plugins: [functionsOnly(index, folder)],
     });
     const code = result.outputFiles[0]!.text;
