@@ -22,6 +22,26 @@ export default tseslint.config(
     languageOptions: { sourceType: "commonjs", globals: { module: "writable" } },
   },
   {
+    // The chronomaster GUI: plain ES modules for the browser. Data reaches the DOM only as text.
+    files: ["src/chronomaster/gui/**/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: Object.fromEntries(
+        ["window", "document", "location", "history", "navigator", "fetch", "EventSource", "Event", "MessageEvent", "Element", "HTMLElement", "HTMLButtonElement",
+          "HTMLInputElement", "HTMLTextAreaElement", "HTMLFormElement", "HTMLDialogElement", "HTMLAnchorElement", "Node", "setTimeout", "clearTimeout",
+          "setInterval", "clearInterval", "console"].map((name) => [name, "readonly"]),
+      ),
+    },
+    rules: {
+      "no-console": "error",
+      "no-restricted-properties": [
+        "error",
+        ...["innerHTML", "outerHTML"].map((property) => ({ property, message: "Build DOM with dom.js (textContent): names, logs and results are user-controlled." })),
+        ...["insertAdjacentHTML", "write", "writeln", "createContextualFragment"].map((property) => ({ property, message: "Do not parse data as HTML." })),
+      ],
+    },
+  },
+  {
     files: ["bin/**/*.js"],
     languageOptions: { globals: { process: "readonly", URL: "readonly" } },
   },
