@@ -11,7 +11,26 @@ export function keepAliveAgent(maxSockets = 256): Agent {
   return new Agent({ keepAlive: true, maxSockets });
 }
 
-export function httpRequest(url: string, options: { method?: string; body?: unknown; headers?: Record<string, string>; agent?: Agent; timeoutMs?: number } = {}): Promise<HttpResult> {
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  agent?: Agent;
+  timeoutMs?: number;
+}
+
+export async function httpRequest(url: string, options: RequestOptions = {}): Promise<HttpResult> {
+  try {
+    return await once(url, options);
+  } catch (error) {
+    // A kept-alive socket the server closed as we reused it: the request never reached the
+    // server, so sending it again is safe (Node's documented pattern, `req.reusedSocket`).
+    if ((error as { reused?: boolean }).reused === true) return once(url, options);
+    throw error;
+  }
+}
+
+function once(url: string, options: RequestOptions): Promise<HttpResult> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -30,7 +49,10 @@ export function httpRequest(url: string, options: { method?: string; body?: unkn
       },
     );
     req.on("timeout", () => req.destroy(new Error(`no answer from ${url} within ${options.timeoutMs ?? 60_000} ms`)));
-    req.on("error", reject);
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      if (req.reusedSocket && error.code === "ECONNRESET") Object.assign(error, { reused: true });
+      reject(error);
+    });
     req.end(payload);
   });
 }
