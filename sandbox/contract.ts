@@ -40,6 +40,8 @@ export interface StepInput {
   secrets: Record<string, string>;
   /** JSON text of the previous workflow step's result; absent for the first step. */
   previousResultJson?: string;
+  /** Largest result, as UTF-8 bytes of its JSON (the function's limits.maxResultBytes). */
+  maxResultBytes: number;
 }
 
 /** What one step returns to the host: JSON text, already size-checked inside the isolate. */
@@ -77,9 +79,8 @@ export const BRIDGE = {
   bundle: "__skywalker_bundle",
 } as const;
 
-/** Settings the runtime reads once when the context is created. */
+/** Settings the runtime reads once when the context is created (the same for every function). */
 export interface RuntimeSettings {
-  maxResultBytes: number;
   maxTimers: number;
 }
 

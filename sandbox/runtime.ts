@@ -171,7 +171,7 @@ function utf8Length(text: string): number {
   return bytes;
 }
 
-function serializeResult(value: unknown): StepOutcome {
+function serializeResult(value: unknown, limit: number): StepOutcome {
   let json: string | undefined;
   try {
     json = stringify(value === undefined ? null : value);
@@ -179,7 +179,6 @@ function serializeResult(value: unknown): StepOutcome {
     return { ok: false, error: serializeError(error, "ERR_RESULT_NOT_SERIALIZABLE") };
   }
   if (json === undefined) json = "null"; // a function or symbol result: JSON has no such value
-  const limit = settings.maxResultBytes;
   if (json.length > limit || utf8Length(json) > limit) {
     const size = json.length > limit * 4 ? `more than ${limit * 4}` : `${utf8Length(json)}`;
     return {
@@ -228,7 +227,7 @@ async function callHandler(input: StepInput): Promise<StepOutcome> {
       reportUncaught = reject;
     });
     const value = await PromiseCtor.race([PromiseCtor.resolve(ReflectApply(handler, undefined, [args, ctx])), uncaught]);
-    return serializeResult(value);
+    return serializeResult(value, input.maxResultBytes);
   } catch (error) {
     return { ok: false, error: serializeError(error, timerLimitHit(error) ? "ERR_TIMER_LIMIT" : "ERR_HANDLER_THREW") };
   }

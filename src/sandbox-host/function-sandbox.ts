@@ -17,7 +17,8 @@ import { toRunError } from "../run-record.ts";
 import { classifyFailure, isolateUnusableAfter } from "./classify-failure.ts";
 import type { CodeCache } from "./code-cache.ts";
 import { prepareContext } from "./prepared-context.ts";
-import type { CompiledScripts, PreparedContext } from "./prepared-context.ts";
+import type { PreparedContext } from "./prepared-context.ts";
+import type { SpareIsolates } from "./spare-isolates.ts";
 import type { HostFunctionSpec, HostRunOutcome, HostRunRequest } from "./protocol.ts";
 import { FastPath } from "./fast-path.ts";
 import { RunMonitor } from "./run-monitor.ts";
@@ -34,8 +35,11 @@ const SLICE_OVERRUN = Symbol("slice overrun");
 
 export class FunctionSandbox {
   private isolate: ivm.Isolate | undefined;
-  private scripts: CompiledScripts | undefined;
+  private runtimeScript: ivm.Script | undefined;
+  private bundleScript: ivm.Script | undefined;
   private warm: PreparedContext | undefined;
+  /** A context with the runtime installed, made before it is needed (from a spare, or for the next fresh run). */
+  private ready: PreparedContext | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private nextStepToken = 1;
   private readonly fastPath = new FastPath();
@@ -45,13 +49,15 @@ export class FunctionSandbox {
   private readonly runtimeCode: string;
   private readonly cache: CodeCache;
   private readonly state: StateCall;
+  private readonly spares: SpareIsolates | undefined;
 
-  constructor(spec: HostFunctionSpec, code: string, runtimeCode: string, cache: CodeCache, state: StateCall) {
+  constructor(spec: HostFunctionSpec, code: string, runtimeCode: string, cache: CodeCache, state: StateCall, spares?: SpareIsolates) {
     this.spec = spec;
     this.code = code;
     this.runtimeCode = runtimeCode;
     this.cache = cache;
     this.state = state;
+    this.spares = spares;
   }
 
   /** Runs after every run queued before it. */
@@ -69,7 +75,9 @@ export class FunctionSandbox {
   dispose(): void {
     this.fastPath.reset();
     this.warm = undefined;
-    this.scripts = undefined;
+    this.ready = undefined;
+    this.runtimeScript = undefined;
+    this.bundleScript = undefined;
     if (this.isolate !== undefined && !this.isolate.isDisposed) this.isolate.dispose();
     this.isolate = undefined;
   }
@@ -90,7 +98,7 @@ export class FunctionSandbox {
   private async attempt(request: HostRunRequest, onLog: (entry: LogEntry) => void, startedAt: number, sync: boolean): Promise<HostRunOutcome | typeof SLICE_OVERRUN> {
     const { limits } = this.spec;
     const monitor = new RunMonitor(limits, onLog, startedAt);
-    const isolate = (this.isolate ??= new ivm.Isolate({ memoryLimit: limits.memoryMb }));
+    const isolate = this.acquireIsolate();
     monitor.watch(isolate);
     const capabilities = new RunCapabilities(
       { functionName: this.spec.name, allowNet: this.spec.allowNet, maxRequests: limits.maxRequests, maxResponseBytes: limits.maxResponseBytes },
@@ -156,6 +164,7 @@ export class FunctionSandbox {
         },
         argsJson: request.stepArgs[index] ?? "{}",
         secrets: request.secrets,
+        maxResultBytes: this.spec.limits.maxResultBytes,
         ...(previousResultJson === undefined ? {} : { previousResultJson }),
       };
       // Only the first step may be thrown away and started again: nothing has left the run yet.
@@ -250,15 +259,44 @@ export class FunctionSandbox {
     return { ok: false, error: { code: ErrorCodes.INTERNAL, name: "Error", message: "the sandbox runtime returned a malformed outcome" } };
   }
 
+  /** The function's isolate: the one it has, else a spare made ahead of need, else a new one. */
+  private acquireIsolate(): ivm.Isolate {
+    if (this.isolate !== undefined) return this.isolate;
+    const spare = this.spares?.take(this.spec.limits.memoryMb);
+    if (spare !== undefined) {
+      this.runtimeScript = spare.runtime;
+      this.ready = spare.context;
+      this.isolate = spare.isolate;
+    } else {
+      this.isolate = new ivm.Isolate({ memoryLimit: this.spec.limits.memoryMb });
+    }
+    return this.isolate;
+  }
+
   private async context(isolate: ivm.Isolate): Promise<PreparedContext> {
     if (this.warm !== undefined) return this.warm;
-    this.scripts ??= {
-      runtime: await this.cache.compile(isolate, "runtime", this.runtimeCode, "skywalker:runtime.js"),
-      bundle: await this.cache.compile(isolate, this.spec.codeHash, this.code, `functions:${this.spec.name}.js`),
-    };
-    const prepared = prepareContext(isolate, this.scripts, { maxResultBytes: this.spec.limits.maxResultBytes });
+    this.runtimeScript ??= await this.cache.compile(isolate, "runtime", this.runtimeCode, "skywalker:runtime.js");
+    this.bundleScript ??= await this.cache.compile(isolate, this.spec.codeHash, this.code, `functions:${this.spec.name}.js`);
+    const prepared = this.ready ?? prepareContext(isolate, this.runtimeScript);
+    this.ready = undefined;
+    prepared.loadBundle(this.bundleScript);
     if (this.spec.isolation === "warm") this.warm = prepared;
     return prepared;
+  }
+
+  /** In fresh mode, makes the next run's context once this run is over, off that run's path. */
+  private prepareNextFresh(): void {
+    const isolate = this.isolate;
+    const runtime = this.runtimeScript;
+    if (this.spec.isolation !== "fresh" || isolate === undefined || runtime === undefined || this.ready !== undefined) return;
+    setImmediate(() => {
+      if (this.isolate !== isolate || isolate.isDisposed || this.ready !== undefined) return;
+      try {
+        this.ready = prepareContext(isolate, runtime);
+      } catch {
+        // the isolate went away meanwhile; the next run makes its context itself
+      }
+    });
   }
 
   private afterRun(prepared: PreparedContext | undefined, failure: RunError | undefined): void {
@@ -267,6 +305,7 @@ export class FunctionSandbox {
       return;
     }
     if (prepared !== undefined && prepared !== this.warm) prepared.release();
+    this.prepareNextFresh();
   }
 }
 

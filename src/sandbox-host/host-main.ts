@@ -5,6 +5,7 @@ import { ErrorCodes, messageOf } from "../errors.ts";
 import { CodeCache } from "./code-cache.ts";
 import { FunctionSandbox } from "./function-sandbox.ts";
 import { MessageBatch } from "./message-batch.ts";
+import { SpareIsolates } from "./spare-isolates.ts";
 import type { FromHost, HostFunctionSpec, HostRunOutcome, HostRunRequest, ToHost, WireRunRequest } from "./protocol.ts";
 import { runtimeSource } from "./runtime-source.ts";
 import type { StateCall } from "./capabilities/run-capabilities.ts";
@@ -13,6 +14,7 @@ const cache = new CodeCache();
 const codeByHash = new Map<string, string>();
 const sandboxes = new Map<string, FunctionSandbox>();
 const runtimeCode = runtimeSource();
+const spares = new SpareIsolates(runtimeCode, cache);
 const stateCalls = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 let nextStateCall = 1;
 
@@ -55,7 +57,7 @@ function sandboxFor(request: HostRunRequest): FunctionSandbox {
   if (code === undefined) throw new Error(`no code for ${fn.name} (${fn.codeHash}) was sent to this host`);
   // The old version finishes its queued runs first: a reload never kills a run in flight.
   current?.retire();
-  const sandbox = new FunctionSandbox(fn, code, runtimeCode, cache, stateCall);
+  const sandbox = new FunctionSandbox(fn, code, runtimeCode, cache, stateCall, spares);
   sandboxes.set(fn.name, sandbox);
   return sandbox;
 }

@@ -1,6 +1,8 @@
-// A context of a function's isolate, made ready to run steps: the runtime is installed, the
-// bridged capabilities (log, timers) point at whichever run the context serves now, and the
+// A context of a function's isolate, made ready to run steps: the runtime is installed and the
+// bridged capabilities (log, timers) point at whichever run the context serves now. Then the
 // function's code is loaded (its modules are evaluated by the first step, inside the deadline).
+// Until it is, a context has run nothing but Skywalker's runtime, so it can be made ahead of
+// need (see SpareIsolates).
 import ivm from "isolated-vm";
 import { BRIDGE } from "../../sandbox/contract.ts";
 import type { RuntimeSettings } from "../../sandbox/contract.ts";
@@ -11,13 +13,10 @@ import type { RunMonitor } from "./run-monitor.ts";
 const MAX_TIMERS = 1000;
 const SETUP_TIMEOUT_MS = 1000;
 
-export interface CompiledScripts {
-  runtime: ivm.Script;
-  bundle: ivm.Script;
-}
-
 export interface PreparedContext {
   context: ivm.Context;
+  /** Loads the function's bundle script (which only defines the factory of its modules). */
+  loadBundle(bundle: ivm.Script): void;
   /** Starts a step; see BRIDGE.startStep. */
   startStep: ivm.Reference<(inputJson: string, token: number, report: boolean) => void>;
   /** The outcome of a step started without `report`, or "" while pending; see BRIDGE.stepOutcome. */
@@ -129,11 +128,7 @@ class Bridge {
   }
 }
 
-export function prepareContext(
-  isolate: ivm.Isolate,
-  scripts: CompiledScripts,
-  settings: Omit<RuntimeSettings, "maxTimers">,
-): PreparedContext {
+export function prepareContext(isolate: ivm.Isolate, runtime: ivm.Script): PreparedContext {
   // Setup runs only Skywalker's own code (the bundle script just defines a factory), so the
   // synchronous calls are short and bounded; they save a thread hop each over the async ones.
   const context = isolate.createContextSync();
@@ -145,8 +140,8 @@ export function prepareContext(
   jail.setSync(BRIDGE.hostCall, new ivm.Callback((kind: unknown, payloadJson: unknown) => bridge.hostCall(kind, payloadJson)));
   // Ignored mode: the isolate does not wait for the host to take the outcome.
   jail.setSync(BRIDGE.hostStepDone, new ivm.Callback((token: unknown, outcomeJson: unknown) => bridge.stepFinished(token, outcomeJson), { ignored: true }));
-  jail.setSync(BRIDGE.settings, JSON.stringify({ ...settings, maxTimers: MAX_TIMERS } satisfies RuntimeSettings));
-  scripts.runtime.runSync(context, { timeout: SETUP_TIMEOUT_MS });
+  jail.setSync(BRIDGE.settings, JSON.stringify({ maxTimers: MAX_TIMERS } satisfies RuntimeSettings));
+  runtime.runSync(context, { timeout: SETUP_TIMEOUT_MS });
   const startStep = takeGlobal<(inputJson: string, token: number, report: boolean) => void>(context, BRIDGE.startStep);
   const stepOutcome = takeGlobal<() => string>(context, BRIDGE.stepOutcome);
   const fireTimer = takeGlobal<(id: number) => void>(context, BRIDGE.fireTimer);
@@ -161,9 +156,9 @@ export function prepareContext(
       // the isolate was disposed by a breach: the run reports that, not the timer
     });
   };
-  scripts.bundle.runSync(context, { timeout: SETUP_TIMEOUT_MS });
   return {
     context,
+    loadBundle: (bundle) => void bundle.runSync(context, { timeout: SETUP_TIMEOUT_MS }),
     startStep,
     stepOutcome,
     get onStepDone() {
