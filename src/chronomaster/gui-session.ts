@@ -91,7 +91,10 @@ export class GuiSession implements SessionCheck {
   }
 
   private setCookie(req: Request, res: Response, value: string, maxAgeS: number): void {
-    const secure = req.secure ? "; Secure" : "";
+    // Secure over HTTPS, also behind a TLS-terminating proxy (a client that fakes the header only
+    // makes its own cookie unusable over plain HTTP)
+    const https = req.secure || req.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
+    const secure = https ? "; Secure" : "";
     res.append("set-cookie", `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`);
   }
 

@@ -55,7 +55,7 @@ export function fillSchedule(el, fn, environment) {
       h("div", { class: entry.cronEnabled ? "cron" : "cron off" },
         h("code", { text: entry.cron }),
         entry.timezone ? h("span", { class: "muted", text: ` ${entry.timezone}` }) : null,
-        entry.cronEnabled ? null : h("span", { class: "muted", text: " (cron-enabled: false)" })));
+        entry.cronEnabled ? null : h("span", { class: "muted off-note", text: "cron-enabled: false" })));
   });
 }
 
