@@ -25,7 +25,7 @@ const scenarios: Scenario[] = [
   { number: 1, title: "Executor throughput", script: "throughput.ts", args: [], quickArgs: ["--jobs", "500", "--repeat", "1"] },
   { number: 2, title: "Ingestion", script: "ingestion.ts", args: [], quickArgs: ["--duration", "3", "--warmup", "1", "--repeat", "1"] },
   { number: 3, title: "Latency", script: "latency.ts", args: [], quickArgs: ["--duration", "5", "--warmup", "1", "--repeat", "1"] },
-  { number: 4, title: "Cold and warm runs", script: "sandbox-overhead.ts", args: [], quickArgs: [], plain: true },
+  { number: 4, title: "Cold and warm runs", script: "sandbox-overhead.ts", args: [], quickArgs: [] },
   { number: 5, title: "Density", script: "density.ts", args: [], quickArgs: ["--functions", "100", "--repeat", "1"] },
   { number: 6, title: "Scheduling", script: "scheduling.ts", args: [], quickArgs: ["--functions", "100", "--duration", "10", "--repeat", "1"] },
   { number: 7, title: "Noisy neighbour", script: "noisy-neighbour.ts", args: [], quickArgs: ["--duration", "5", "--repeat", "1"] },
