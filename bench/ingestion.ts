@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import { freePort } from "../src/redis/local-redis.ts";
 import { writeFunctions } from "./lib/functions.ts";
 import { httpRequest } from "./lib/http.ts";
+import { cpuMsOf, processTree } from "./lib/proc.ts";
 import { hasFlag, numberFlag, print, progress, stringFlag, table } from "./lib/report.ts";
 import { sleep, startRedis, startRole } from "./lib/skywalker.ts";
 import { format, summarize } from "./lib/stats.ts";
@@ -32,6 +33,8 @@ interface Server {
   url: string;
   /** The request body each system's callers send. */
   body: string;
+  /** The server's processes (a gunicorn master and its workers). */
+  pids(): number[];
   stop(): Promise<void>;
 }
 
@@ -46,7 +49,7 @@ const skywalker: System = {
   name: "Skywalker proxy (1 Node process)",
   async start(redisUrl) {
     const proxy = await startRole("proxy", { redisUrl, functionsDir: functions.dir, prefix: `bench-${randomUUID().slice(0, 6)}`, logName: "ingestion-proxy" });
-    return { url: `${proxy.url}/execute`, body: JSON.stringify({ function: "noop" }), stop: () => proxy.stop() };
+    return { url: `${proxy.url}/execute`, body: JSON.stringify({ function: "noop" }), pids: () => [proxy.pid], stop: () => proxy.stop() };
   },
 };
 
@@ -67,7 +70,7 @@ function celeryPeer(workers: number, threads: number, resultBackend: boolean): S
       await waitFor(`${url}/healthz`, child);
       // The original's chronomaster body: what this proxy's callers send.
       const body = JSON.stringify({ "job-name": "noop", "python-codes-config": "noop-config.json", "python-codes-args": {}, environment: "production", cron: "@every 10s", "cron-enabled": true });
-      return { url: `${url}/execute`, body, stop: () => stopChild(child) };
+      return { url: `${url}/execute`, body, pids: () => processTree(child.pid!), stop: () => stopChild(child) };
     },
   };
 }
@@ -96,6 +99,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 interface Load {
+  /** CPU used during the run, in % of one core: the server, Redis, and autocannon. */
+  cpu?: { server: number; redis: number; generator: number };
   accepted: number;
   other: number;
   errors: number;
@@ -104,18 +109,28 @@ interface Load {
 }
 
 /** Runs autocannon in its own process (so the generator does not share an event loop with us). */
-function autocannon(url: string, body: string, seconds: number): Promise<Load> {
+function autocannon(url: string, body: string, seconds: number, watch: { server: () => number[]; redis: number } | undefined = undefined): Promise<Load> {
   const args = [AUTOCANNON, "--json", "-c", String(CONNECTIONS), "-d", String(seconds), "-m", "POST", "-H", "content-type=application/json", "-b", body, url];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const cpuNow = () => (watch === undefined ? undefined : { server: watch.server().reduce((sum, pid) => sum + cpuMsOf(pid), 0), redis: cpuMsOf(watch.redis), generator: cpuMsOf(child.pid!) });
+    const cpuBefore = cpuNow();
+    const startedAt = performance.now();
+    let cpuAfter: ReturnType<typeof cpuNow>;
+    // Read just before autocannon ends (its own CPU is gone once it has exited).
+    const timer = setTimeout(() => (cpuAfter = cpuNow()), seconds * 1000 - 100);
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
     child.on("error", reject);
     child.on("exit", (code) => {
+      clearTimeout(timer);
       if (code !== 0) return reject(new Error(`autocannon exited with ${code}`));
+      const elapsedMs = performance.now() - startedAt - 100;
+      const share = (after: number, before: number) => (100 * (after - before)) / elapsedMs;
+      const cpu = cpuBefore && cpuAfter ? { server: share(cpuAfter.server, cpuBefore.server), redis: share(cpuAfter.redis, cpuBefore.redis), generator: share(cpuAfter.generator, cpuBefore.generator) } : undefined;
       const result = JSON.parse(out) as { "2xx": number; non2xx: number; errors: number; timeouts: number; duration: number; latency: { p50: number; p99: number } };
       // 202 is the only 2xx either proxy answers to these requests.
-      resolve({ accepted: result["2xx"] / result.duration, other: result.non2xx, errors: result.errors + result.timeouts, latencyP50: result.latency.p50, latencyP99: result.latency.p99 });
+      resolve({ ...(cpu === undefined ? {} : { cpu }), accepted: result["2xx"] / result.duration, other: result.non2xx, errors: result.errors + result.timeouts, latencyP50: result.latency.p50, latencyP99: result.latency.p99 });
     });
   });
 }
@@ -139,6 +154,7 @@ if (missing === undefined) {
 const rates = new Map<string, number[]>();
 const latencies = new Map<string, { p50: number[]; p99: number[] }>();
 const failures = new Map<string, number>();
+const cpus = new Map<string, { server: number[]; redis: number[]; generator: number[] }>();
 for (let i = 0; i < REPEAT; i++) {
   for (const system of systems.filter((candidate) => candidate.name.toLowerCase().includes(ONLY.toLowerCase()))) {
     const redis = await startRedis();
@@ -146,13 +162,20 @@ for (let i = 0; i < REPEAT; i++) {
     try {
       server = await system.start(redis.url);
       await autocannon(server.url, server.body, WARMUP_S);
-      const load = await autocannon(server.url, server.body, DURATION_S);
+      const load = await autocannon(server.url, server.body, DURATION_S, { server: server.pids, redis: redis.pid! });
       rates.set(system.name, [...(rates.get(system.name) ?? []), load.accepted]);
       const seen = latencies.get(system.name) ?? { p50: [], p99: [] };
       seen.p50.push(load.latencyP50);
       seen.p99.push(load.latencyP99);
       latencies.set(system.name, seen);
       failures.set(system.name, (failures.get(system.name) ?? 0) + load.other + load.errors);
+      if (load.cpu !== undefined) {
+        const seenCpu = cpus.get(system.name) ?? { server: [], redis: [], generator: [] };
+        seenCpu.server.push(load.cpu.server);
+        seenCpu.redis.push(load.cpu.redis);
+        seenCpu.generator.push(load.cpu.generator);
+        cpus.set(system.name, seenCpu);
+      }
       progress(`ingestion: run ${i + 1}/${REPEAT}: ${system.name}: ${load.accepted.toFixed(0)} accepted/s (${load.other} other answers, ${load.errors} errors)`);
     } catch (error) {
       progress(`ingestion: ${system.name}: ${(error as Error).message}`);
@@ -168,7 +191,7 @@ print(`### 2. Ingestion: POST /execute accepted per second\n`);
 print(`autocannon, ${CONNECTIONS} connections, ${DURATION_S} s after ${WARMUP_S} s of warm-up, ${REPEAT} runs per system; each run on a fresh Redis, without executors. Medians (min–max).\n`);
 print(
   table(
-    ["system", "accepted/s", "latency p50", "latency p99", "non-202 or errors"],
+    ["system", "accepted/s", "latency p50", "latency p99", "non-202 or errors", "CPU, % of one core: server / Redis / autocannon"],
     systems.map((system) => {
       const summary = summaries.get(system.name);
       const seen = latencies.get(system.name);
@@ -178,6 +201,10 @@ print(
         seen ? `${summarize(seen.p50).median} ms` : "n/a",
         seen ? `${summarize(seen.p99).median} ms` : "n/a",
         String(failures.get(system.name) ?? "n/a"),
+        (() => {
+          const cpu = cpus.get(system.name);
+          return cpu ? [cpu.server, cpu.redis, cpu.generator].map((values) => summarize(values).median.toFixed(0)).join(" / ") : "n/a";
+        })(),
       ];
     }),
   ),
