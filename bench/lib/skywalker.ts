@@ -45,6 +45,8 @@ const started = new Set<ChildProcess>();
 process.once("exit", () => {
   for (const child of started) child.kill("SIGKILL");
 });
+// Ctrl-C or a kill: exit through the "exit" handlers, which also stop the private redis-server.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 
 /** Starts `skywalker start --role <role>` and resolves once its /readyz answers 200. */
 export async function startRole(role: Role, options: StartOptions): Promise<SkywalkerProcess> {
