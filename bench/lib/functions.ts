@@ -28,7 +28,10 @@ export function writeFunctions(specs: FunctionSpec[]): FunctionsDir {
     writeFileSync(join(folder, "config.json"), JSON.stringify({ name: spec.name, executor: "default", handler: `${spec.name}.main`, ...spec.config }, null, 2));
     writeFileSync(join(folder, `${spec.name}.js`), spec.code ?? NOOP);
   }
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  // Also when the scenario fails or is interrupted.
+  process.once("exit", remove);
+  return { dir, remove };
 }
 
 /** `count` no-op functions named fn0000, fn0001…, each with the same config. */
