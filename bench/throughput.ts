@@ -2,7 +2,9 @@
 // swept. Skywalker (every run in a V8 isolate, in a supervised host process) against a BullMQ
 // worker running the no-op in-process (the ceiling), BullMQ's own sandboxed processors (worker
 // threads and child processes), and Celery (the original's stack) when python3-celery is here.
-// Run alone: node --no-node-snapshot bench/throughput.ts [--jobs N] [--repeat R]
+// Each consumer is started and warmed up first; the jobs are preloaded on a paused queue and the
+// clock runs from resuming it until the last job is done.
+// Run alone: node --no-node-snapshot bench/throughput.ts [--jobs N] [--repeat R] [--only <system>]
 import { randomUUID } from "node:crypto";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -21,7 +23,10 @@ import { settingsFromEnv } from "../src/settings.ts";
 import { format, summarize } from "./lib/stats.ts";
 import type { Summary } from "./lib/stats.ts";
 
-const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1] || fallback);
+const arg = (name: string, fallback: number) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at === -1 ? fallback : Number(process.argv[at + 1]);
+};
 const JOBS = arg("jobs", 3000);
 const REPEAT = arg("repeat", 3);
 const CONCURRENCY = [1, 10, 50];
@@ -30,31 +35,65 @@ const functionsDir = fileURLToPath(new URL("./fixtures", import.meta.url));
 const redisServer = await startLocalRedis();
 const logger = pino({ level: "silent" });
 
-async function preload(prefix: string): Promise<Queue> {
-  const queue = new Queue("bench", { connection: connectRedis(redisServer.url), prefix });
-  for (let i = 0; i < JOBS; i += 500) await queue.addBulk(Array.from({ length: Math.min(500, JOBS - i) }, () => ({ name: "noop", data: {}, opts: { removeOnComplete: true } })));
-  return queue;
+/** Jobs run before the clock starts: processes spawned, code compiled and warmed. */
+const WARMUP_JOBS = 300;
+
+interface Consumer {
+  queue: Queue;
+  /** Adds `count` jobs. */
+  add(count: number): Promise<void>;
+  stop(): Promise<void>;
 }
 
-async function drain(queue: Queue, start: () => Promise<{ close(): Promise<void> }>): Promise<number> {
-  const started = performance.now();
-  const worker = await start();
-  while ((await queue.count()) > 0 || (await queue.getActiveCount()) > 0) await new Promise((resolve) => setTimeout(resolve, 10));
-  const seconds = (performance.now() - started) / 1000;
-  await worker.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  return JOBS / seconds;
+async function drained(queue: Queue): Promise<void> {
+  while ((await queue.count()) > 0 || (await queue.getActiveCount()) > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+/**
+ * Warms the consumer up, then pauses the queue, preloads the jobs and times how long the consumer
+ * takes to run them all once the queue is resumed. Failed jobs make the measurement invalid.
+ */
+async function measure(consumer: Consumer): Promise<number> {
+  const { queue } = consumer;
+  try {
+    await consumer.add(WARMUP_JOBS);
+    await drained(queue);
+    await queue.pause();
+    await consumer.add(JOBS);
+    const started = performance.now();
+    await queue.resume();
+    await drained(queue);
+    const seconds = (performance.now() - started) / 1000;
+    const failed = await queue.getFailedCount();
+    if (failed > 0) throw new Error(`${failed} jobs failed: the figure would count failures`);
+    return JOBS / seconds;
+  } finally {
+    await consumer.stop();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
 }
 
 async function bullmq(concurrency: number, mode: "in-process" | "worker-threads" | "child-processes"): Promise<number> {
   const prefix = `bench-${randomUUID().slice(0, 6)}`;
-  const queue = await preload(prefix);
-  return drain(queue, async () => {
-    const processor = mode === "in-process" ? async () => null : processorFile;
-    const worker = new Worker("bench", processor, { connection: connectRedis(redisServer.url, { forWorker: true }), prefix, concurrency, useWorkerThreads: mode === "worker-threads" });
-    await worker.waitUntilReady();
-    return worker;
+  const queue = new Queue("bench", { connection: connectRedis(redisServer.url), prefix });
+  const processor = mode === "in-process" ? async () => null : processorFile;
+  // This process runs with --no-node-snapshot (for isolated-vm), which worker threads refuse:
+  // BullMQ's threads get an execArgv of their own, or every job fails at once.
+  const worker = new Worker("bench", processor, {
+    connection: connectRedis(redisServer.url, { forWorker: true }),
+    prefix,
+    concurrency,
+    useWorkerThreads: mode === "worker-threads",
+    ...(mode === "worker-threads" ? { workerThreadsOptions: { execArgv: [] } } : {}),
+  });
+  await worker.waitUntilReady();
+  return measure({
+    queue,
+    add: async (count) => {
+      for (let i = 0; i < count; i += 500) await queue.addBulk(Array.from({ length: Math.min(500, count - i) }, () => ({ name: "noop", data: {}, opts: { removeOnComplete: true } })));
+    },
+    stop: () => worker.close(),
   });
 }
 
@@ -66,14 +105,20 @@ async function skywalker(concurrency: number): Promise<number> {
   const queue = new Queue(RUN_QUEUE, { connection: connectRedis(redisServer.url), prefix: settings.prefix });
   const enqueuer = new RunEnqueuer(queue, store, redis, settings.prefix);
   const fn = registry.get("noop")!;
-  for (let i = 0; i < JOBS; i += 200) await Promise.all(Array.from({ length: Math.min(200, JOBS - i) }, () => enqueuer.enqueue(fn, { environment: null, trigger: "api" })));
   const executor = new Executor({ settings, redisUrl: redisServer.url, redis, registry, store, metrics: createMetrics(), logger });
-  const rate = await drain(queue as unknown as Queue, async () => {
-    await executor.start();
-    return { close: () => executor.stop(5000) };
-  });
-  redis.disconnect();
-  return rate;
+  await executor.start();
+  try {
+    return await measure({
+      queue: queue as unknown as Queue,
+      // Through the enqueuer, as the proxy queues runs: a record and a job each.
+      add: async (count) => {
+        for (let i = 0; i < count; i += 200) await Promise.all(Array.from({ length: Math.min(200, count - i) }, () => enqueuer.enqueue(fn, { environment: null, trigger: "api" })));
+      },
+      stop: () => executor.stop(5000),
+    });
+  } finally {
+    redis.disconnect();
+  }
 }
 
 async function celery(concurrency: number): Promise<number | undefined> {
