@@ -9,6 +9,8 @@ export function redisKeys(prefix: string) {
     run: (id: string) => `${prefix}:run:${id}`,
     /** List of a function's run ids, newest first, trimmed to the history size. */
     history: (functionName: string) => `${prefix}:history:${functionName}`,
+    /** Id of a function's latest run that was queued (not skipped): the overlap rule looks at it. */
+    latestRun: (functionName: string) => `${prefix}:latest:${functionName}`,
     /** Run id claimed by an Idempotency-Key. */
     idempotency: (key: string) => `${prefix}:idem:${key}`,
     /** Chronomaster scheduler state: "running" | "stopped". */

@@ -1,7 +1,7 @@
-// Accepts a run: claims its Idempotency-Key, applies the overlap rule for schedule ticks, stores
-// the queued record and adds the BullMQ job (job id = run id, so a run can never be queued
-// twice). The record is written before the job: the executor only replaces it when the run
-// ends, and never brings back a record that is gone.
+// Accepts a run: admits it (Idempotency-Key, the overlap rule for schedule ticks, the queued
+// record; one Redis round trip, see RunAdmission) and adds the BullMQ job (job id = run id, so a
+// run can never be queued twice). The record is written before the job: the executor only
+// replaces it when the run ends, and never brings back a record that is gone.
 import { randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -9,8 +9,7 @@ import type { JsonValue } from "../../sandbox/contract.ts";
 import type { LoadedFunction } from "../functions/types.ts";
 import type { RunRecord, RunStatus } from "../run-record.ts";
 import type { RunStore } from "../runs/run-store.ts";
-import { redisKeys } from "./keys.ts";
-import type { RedisKeys } from "./keys.ts";
+import { RunAdmission } from "./run-admission.ts";
 import type { RunJobData, RunTrigger } from "./run-job.ts";
 
 /** How long an Idempotency-Key keeps pointing at its run. */
@@ -36,38 +35,40 @@ export interface EnqueueResult {
 export class RunEnqueuer {
   private readonly queue: Queue<RunJobData>;
   private readonly store: RunStore;
-  private readonly redis: Redis;
-  private readonly keys: RedisKeys;
+  private readonly admission: RunAdmission;
 
   constructor(queue: Queue<RunJobData>, store: RunStore, redis: Redis, prefix: string) {
     this.queue = queue;
     this.store = store;
-    this.redis = redis;
-    this.keys = redisKeys(prefix);
+    this.admission = new RunAdmission(redis, {
+      prefix,
+      historyPerFunction: store.options.historyPerFunction,
+      ttlSeconds: store.options.ttlSeconds,
+      idempotencyTtlSeconds: IDEMPOTENCY_TTL_S,
+      jobKeyPrefix: queue.toKey(""),
+    });
   }
 
   async enqueue(fn: LoadedFunction, request: EnqueueRequest): Promise<EnqueueResult> {
     const id = randomUUID();
-    if (request.idempotencyKey !== undefined) {
-      const key = this.keys.idempotency(request.idempotencyKey);
-      const claimed = await this.redis.set(key, id, "EX", IDEMPOTENCY_TTL_S, "NX");
-      if (claimed === null) {
-        const existing = (await this.redis.get(key)) ?? id;
-        const record = await this.store.get(existing);
-        return { id: existing, status: record?.status ?? "queued", duplicate: true };
-      }
-    }
     const record = newRecord(id, fn, request);
-    if (request.trigger === "schedule" && fn.overlap === "skip") {
-      const previous = await this.runInProgress(fn.name);
-      if (previous !== undefined) {
-        record.status = "skipped";
-        record.skipReason = `the previous run ${previous.id} is still ${previous.status} (overlap: "skip")`;
-        await this.store.create(record);
-        return { id, status: "skipped", duplicate: false };
-      }
+    const admission = await this.admission.admit({
+      id,
+      functionName: fn.name,
+      recordJson: JSON.stringify(record),
+      ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
+      checkOverlap: request.trigger === "schedule" && fn.overlap === "skip",
+    });
+    if (admission.kind === "duplicate") {
+      const existing = admission.recordJson === undefined ? undefined : (JSON.parse(admission.recordJson) as RunRecord);
+      return { id: admission.id, status: existing?.status ?? "queued", duplicate: true };
     }
-    await this.store.create(record);
+    if (admission.kind === "overlap") {
+      record.status = "skipped";
+      record.skipReason = `the previous run ${admission.previous} is still queued or running (overlap: "skip")`;
+      await this.store.create(record);
+      return { id, status: "skipped", duplicate: false };
+    }
     const data: RunJobData = {
       runId: id,
       function: fn.name,
@@ -86,23 +87,7 @@ export class RunEnqueuer {
     });
     return { id, status: "queued", duplicate: false };
   }
-
-  /**
-   * The function's newest run that is still queued or running, if any. The record alone is not
-   * trusted: a run whose executor died for good stays "running" in its record, so the job's state
-   * in the queue decides.
-   */
-  private async runInProgress(functionName: string): Promise<RunRecord | undefined> {
-    const recent = await this.store.history(functionName, OVERLAP_LOOKBACK);
-    const candidate = recent.find((run) => run.status === "queued" || run.status === "running");
-    if (candidate === undefined) return undefined;
-    return LIVE_JOB_STATES.has(await this.queue.getJobState(candidate.id)) ? candidate : undefined;
-  }
 }
-
-/** How many recent records to look through for a run still in progress (skipped ticks sit between). */
-const OVERLAP_LOOKBACK = 20;
-const LIVE_JOB_STATES: ReadonlySet<string> = new Set(["waiting", "active", "delayed", "prioritized", "waiting-children"]);
 
 function newRecord(id: string, fn: LoadedFunction, request: EnqueueRequest): RunRecord {
   return {

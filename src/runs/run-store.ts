@@ -10,6 +10,7 @@ import type { Redis } from "ioredis";
 import { redisKeys } from "../queue/keys.ts";
 import type { RedisKeys } from "../queue/keys.ts";
 import type { RunRecord, RunStatus } from "../run-record.ts";
+import { PUSH_TO_HISTORY_LUA } from "./history-lua.ts";
 import { LiveStatus } from "./live-status.ts";
 
 export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>(["succeeded", "failed", "skipped"]);
@@ -24,18 +25,13 @@ export interface RunStoreOptions {
 /**
  * KEYS[1] the record, KEYS[2] the function's history list; ARGV: record JSON, TTL in seconds,
  * history size, run id, the key prefix of records, the channel to announce the run on ("" for
- * none). Stores the record, puts its id at the head of the history and deletes the records that
- * fall off its tail.
+ * none).
  */
 const CREATE_SCRIPT = `
-redis.call("SET", KEYS[1], ARGV[1], "EX", ARGV[2])
-redis.call("LPUSH", KEYS[2], ARGV[4])
-local keep = tonumber(ARGV[3])
-while redis.call("LLEN", KEYS[2]) > keep do
-  local dropped = redis.call("RPOP", KEYS[2])
-  if dropped ~= ARGV[4] then redis.call("DEL", ARGV[5] .. dropped) end
-end
-if ARGV[6] ~= "" then redis.call("PUBLISH", ARGV[6], ARGV[4]) end
+local recordKey, historyKey = KEYS[1], KEYS[2]
+local json, ttl, keep, id, recordPrefix = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+${PUSH_TO_HISTORY_LUA}
+if ARGV[6] ~= "" then redis.call("PUBLISH", ARGV[6], id) end
 return 1`;
 
 type CreateCommand = (record: string, history: string, json: string, ttl: number, keep: number, id: string, recordPrefix: string, channel: string) => Promise<unknown>;
@@ -43,7 +39,7 @@ type CreateCommand = (record: string, history: string, json: string, ttl: number
 export class RunStore {
   private readonly redis: Redis;
   private readonly keys: RedisKeys;
-  private readonly options: RunStoreOptions;
+  readonly options: RunStoreOptions;
   private readonly live: LiveStatus;
 
   constructor(redis: Redis, options: RunStoreOptions) {

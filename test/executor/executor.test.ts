@@ -99,6 +99,19 @@ describe("overlap", () => {
     expect((await h.store.get(adHoc))?.status).toBe("queued");
   });
 
+  it("runs the next tick once the previous run has finished, whether it succeeded or failed", async () => {
+    const h = await open();
+    await h.startExecutor();
+    const first = await h.enqueue("slow", { trigger: "schedule", args: { ms: 10 }, idempotencyKey: "slow@x" });
+    expect((await h.waitFor(first)).status).toBe("succeeded");
+    const second = await h.enqueue("slow", { trigger: "schedule", args: { ms: 10 }, idempotencyKey: "slow@y" });
+    expect((await h.store.get(second))?.status).not.toBe("skipped");
+    const failing = await h.enqueue("spin", { trigger: "schedule", idempotencyKey: "spin@x" });
+    expect((await h.waitFor(failing)).status).toBe("failed");
+    const after = await h.enqueue("spin", { trigger: "schedule", idempotencyKey: "spin@y" });
+    expect((await h.store.get(after))?.status).not.toBe("skipped");
+  });
+
   it("does not skip forever behind a record whose job is gone", async () => {
     const h = await open();
     const stale = await h.enqueue("slow", { trigger: "schedule", idempotencyKey: "slow@a" });
