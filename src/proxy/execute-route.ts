@@ -56,11 +56,11 @@ export function executeHandler(deps: ExecuteDeps): RequestHandler {
 }
 
 /** `task_id` is what the original proxy answered; kept so its callers keep working. */
-function accepted(id: string, status: string, duplicate: boolean): Record<string, unknown> {
+export function accepted(id: string, status: string, duplicate: boolean): Record<string, unknown> {
   return duplicate ? { id, task_id: id, status, duplicate } : { id, task_id: id, status };
 }
 
-function findFunction(registry: FunctionRegistry, name: string): LoadedFunction {
+export function findFunction(registry: FunctionRegistry, name: string): LoadedFunction {
   const fn = registry.get(name);
   if (fn !== undefined) return fn;
   const loadError = registry.loadError(name);
@@ -125,10 +125,13 @@ function isTrue(value: unknown): boolean {
 }
 
 function idempotencyKeyOf(req: Request): string | undefined {
-  const key = req.get("idempotency-key");
+  return checkIdempotencyKey(req.get("idempotency-key"), "`Idempotency-Key`");
+}
+
+export function checkIdempotencyKey(key: string | undefined, field: string): string | undefined {
   if (key === undefined) return undefined;
   if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-    throw new HttpError(400, "ERR_BAD_REQUEST", `\`Idempotency-Key\`: expected 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+    throw new HttpError(400, "ERR_BAD_REQUEST", `${field}: expected 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
   }
   return key;
 }

@@ -14,6 +14,7 @@ import type { RunEnqueuer } from "../queue/run-enqueuer.ts";
 import type { RunJobData } from "../queue/run-job.ts";
 import type { RunStore } from "../runs/run-store.ts";
 import type { Settings } from "../settings.ts";
+import { executeBatchHandler } from "./execute-batch-route.ts";
 import { executeHandler } from "./execute-route.ts";
 import type { RunWaiter } from "./run-waiter.ts";
 
@@ -50,6 +51,7 @@ export function createProxyApp(deps: ProxyAppDeps): express.Express {
   const execute = executeHandler({ ...deps, logger });
   app.post("/execute", execute);
   app.get("/execute", execute);
+  app.post("/execute/batch", executeBatchHandler({ ...deps, logger }));
 
   app.get("/runs/:id", async (req, res) => {
     const id = String(req.params.id);

@@ -1,0 +1,68 @@
+// `POST /execute/batch`: many runs in one request, as the chronomaster sends the ticks that fall
+// due together (a thousand functions on `@every 1s` are a thousand ticks in the same
+// millisecond). Each item is the plain `/execute` payload plus its own `idempotencyKey`, and
+// gets its own answer, in order: one bad item never costs the others. The items are admitted
+// concurrently, so their Redis commands travel together.
+import type { RequestHandler } from "express";
+import type { Logger } from "pino";
+import type { FunctionRegistry } from "../functions/function-registry.ts";
+import { HttpError } from "../http/http-error.ts";
+import type { RunEnqueuer } from "../queue/run-enqueuer.ts";
+import type { Settings } from "../settings.ts";
+import { parseExecuteBody } from "./execute-body.ts";
+import { accepted, checkIdempotencyKey, findFunction } from "./execute-route.ts";
+
+/** Most runs in one batch; a chronomaster sends bigger instants in several. */
+export const MAX_BATCH_RUNS = 250;
+
+export interface ExecuteBatchDeps {
+  settings: Settings;
+  registry: FunctionRegistry;
+  enqueuer: RunEnqueuer;
+  logger: Logger;
+}
+
+export type BatchAnswer = Record<string, unknown> | { error: { code: string; message: string } };
+
+export function executeBatchHandler(deps: ExecuteBatchDeps): RequestHandler {
+  const { settings, registry, enqueuer, logger } = deps;
+  return async (req, res) => {
+    const items = runsOf(req.body as unknown);
+    const runs = await Promise.all(
+      items.map(async (item, index): Promise<BatchAnswer> => {
+        try {
+          const { idempotencyKey: key, ...payload } = item as { idempotencyKey?: unknown };
+          if (key !== undefined && typeof key !== "string") throw new HttpError(400, "ERR_BAD_REQUEST", `\`runs.${index}.idempotencyKey\`: expected a string`);
+          const idempotencyKey = checkIdempotencyKey(key, `\`runs.${index}.idempotencyKey\``);
+          const request = parseExecuteBody(payload);
+          const fn = findFunction(registry, request.function);
+          const { id, status, duplicate } = await enqueuer.enqueue(fn, {
+            ...(request.args === undefined ? {} : { args: request.args }),
+            ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+            scheduledAt: request.scheduledAt ?? null,
+            environment: request.environment ?? settings.environment,
+            trigger: request.trigger,
+          });
+          return accepted(id, status, duplicate);
+        } catch (error) {
+          if (!(error instanceof HttpError)) throw error;
+          return { error: { code: error.code, message: `runs[${index}]: ${error.message}` } };
+        }
+      }),
+    );
+    const queued = runs.filter((run) => "status" in run && run.status === "queued" && run.duplicate !== true).length;
+    logger.info({ runs: items.length, queued }, "batch accepted");
+    res.status(200).json({ runs });
+  };
+}
+
+function runsOf(body: unknown): unknown[] {
+  const runs = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as { runs?: unknown }).runs : undefined;
+  if (!Array.isArray(runs) || runs.length === 0) {
+    throw new HttpError(400, "ERR_BAD_REQUEST", "invalid /execute/batch request: `runs`: expected a non-empty list of runs, each the /execute payload with an optional `idempotencyKey`");
+  }
+  if (runs.length > MAX_BATCH_RUNS) {
+    throw new HttpError(400, "ERR_BAD_REQUEST", `invalid /execute/batch request: \`runs\`: at most ${MAX_BATCH_RUNS} runs in one batch (got ${runs.length})`);
+  }
+  return runs;
+}

@@ -1,0 +1,70 @@
+// `POST /execute/batch`: the chronomaster's way to send the ticks that fall due together. Each run
+// gets its own answer, in order, and one bad run never costs the others.
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { errorOf, openProxyHarness } from "./proxy-harness.ts";
+import type { ProxyHarness } from "./proxy-harness.ts";
+
+const functionsDir = fileURLToPath(new URL("../../functions", import.meta.url));
+let h: ProxyHarness;
+
+beforeAll(async () => {
+  h = await openProxyHarness({ redisUrl: inject("redisUrl"), functionsDir });
+});
+afterAll(async () => {
+  await h.close();
+});
+
+type Answer = { id?: string; status?: string; duplicate?: boolean; error?: { code: string; message: string } };
+
+async function batch(runs: unknown): Promise<Answer[]> {
+  const response = await h.call("/execute/batch", { json: { runs } });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { runs: Answer[] }).runs;
+}
+
+describe("POST /execute/batch", () => {
+  it("queues each run and answers each, in order; a repeated Idempotency-Key answers the same run", async () => {
+    const tick = { function: "hello-skywalker", trigger: "schedule", scheduledAt: "2024-05-01T10:00:00Z", idempotencyKey: "hello-skywalker@2024-05-01T10:00:00.000Z" };
+    const [first, other] = await batch([tick, { function: "workflow-skywalker" }]);
+    expect(first).toMatchObject({ status: "queued" });
+    expect(other).toMatchObject({ status: "queued" });
+    expect((await h.queue.getJob(first!.id!))?.data).toMatchObject({ function: "hello-skywalker", trigger: "schedule", scheduledAt: "2024-05-01T10:00:00.000Z" });
+    const [again] = await batch([tick]);
+    expect(again).toEqual({ id: first!.id, task_id: first!.id, status: "queued", duplicate: true });
+  });
+
+  it("answers a bad run with its own error, naming it, and queues the rest", async () => {
+    const answers = await batch([{ function: "no-such-function" }, { function: "hello-skywalker", args: "text" }, { function: "hello-skywalker", idempotencyKey: "" }, { function: "hello-skywalker" }]);
+    expect(answers[0]?.error).toMatchObject({ code: "ERR_FUNCTION_NOT_FOUND" });
+    expect(answers[0]?.error?.message).toContain("runs[0]");
+    expect(answers[0]?.error?.message).toContain('"no-such-function"');
+    expect(answers[1]?.error).toMatchObject({ code: "ERR_BAD_REQUEST" });
+    expect(answers[1]?.error?.message).toContain("`args`");
+    expect(answers[2]?.error?.message).toContain("runs.2.idempotencyKey");
+    expect(answers[3]).toMatchObject({ status: "queued" });
+  });
+
+  it("refuses a body that is not a list of runs, or too long a list", async () => {
+    for (const body of [{}, { runs: [] }, { runs: "hello-skywalker" }, []]) {
+      const response = await h.call("/execute/batch", { json: body });
+      expect(response.status).toBe(400);
+      expect((await errorOf(response)).message).toContain("`runs`");
+    }
+    const tooMany = await h.call("/execute/batch", { json: { runs: Array.from({ length: 251 }, () => ({ function: "hello-skywalker" })) } });
+    expect(tooMany.status).toBe(400);
+    expect((await errorOf(tooMany)).message).toContain("at most 250");
+  });
+
+  it("needs the token when one is set", async () => {
+    const guarded = await openProxyHarness({ redisUrl: inject("redisUrl"), functionsDir, settings: { token: "s3cret" } });
+    try {
+      const refused = await guarded.call("/execute/batch", { json: { runs: [{ function: "hello-skywalker" }] }, token: null });
+      expect(refused.status).toBe(401);
+      const accepted = await guarded.call("/execute/batch", { json: { runs: [{ function: "hello-skywalker" }] } });
+      expect(accepted.status).toBe(200);
+    } finally {
+      await guarded.close();
+    }
+  });
+});
