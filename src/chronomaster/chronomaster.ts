@@ -12,7 +12,9 @@ import type { Settings } from "../settings.ts";
 import { Scheduler } from "./scheduler.ts";
 import { SchedulerState } from "./scheduler-state.ts";
 import type { SchedulerStatus } from "./scheduler-state.ts";
-import { postTick } from "./tick-poster.ts";
+import { TurnBatch } from "../turn-batch.ts";
+import { postTicks } from "./tick-poster.ts";
+import type { TickOutcome } from "./tick-poster.ts";
 
 const STATE_REFRESH_MS = 5000;
 
@@ -37,13 +39,21 @@ export class Chronomaster {
   private disabled = new Set<string>();
   private refreshTimer: NodeJS.Timeout | undefined;
   private control: { close(): Promise<void> } | undefined;
+  /** Ticks that fall due together go to the proxy as one batch. */
+  private readonly due = new TurnBatch<DueTick>((ticks) => void this.post(ticks));
 
   constructor(deps: ChronomasterDeps) {
     this.deps = deps;
     this.log = deps.logger.child({ component: "chronomaster" });
     this.lifecycle = new Lifecycle(this.log);
     this.state = new SchedulerState(deps.redis, deps.settings.prefix);
-    this.scheduler = new Scheduler(deps.settings.environment, (fn, entry, dueAt) => void this.tick(fn, entry, dueAt));
+    this.scheduler = new Scheduler(deps.settings.environment, {
+      onTick: (fn, entry, dueAt) => this.tick(fn, entry, dueAt),
+      onMissed: (fn, entry, count) => {
+        deps.metrics.skippedTicks.inc({ function: fn.name, reason: "late" }, count);
+        this.log.warn({ function: fn.name, cron: entry.cron, missed: count }, "ticks too late to fire (this process was stalled); they were dropped");
+      },
+    });
     deps.registry.on("change", () => this.scheduler.reschedule(deps.registry.functions()));
   }
 
@@ -122,12 +132,25 @@ export class Chronomaster {
     }
   }
 
-  private async tick(fn: LoadedFunction, entry: ScheduleEntry, dueAt: Date): Promise<void> {
-    const { metrics, settings } = this.deps;
+  private tick(fn: LoadedFunction, entry: ScheduleEntry, dueAt: Date): void {
+    const { metrics } = this.deps;
     if (this.status !== "running" || this.disabled.has(fn.name)) return;
     metrics.ticks.inc({ function: fn.name });
     metrics.scheduleLateness.observe({ function: fn.name }, Math.max(0, Date.now() - dueAt.getTime()) / 1000);
-    const outcome = await postTick({ proxyUrl: settings.proxyUrl, token: settings.token, environment: settings.environment }, fn.name, dueAt);
+    this.due.push({ fn, entry, dueAt });
+  }
+
+  private async post(ticks: DueTick[]): Promise<void> {
+    const { settings } = this.deps;
+    const outcomes = await postTicks(
+      { proxyUrl: settings.proxyUrl, token: settings.token, environment: settings.environment },
+      ticks.map((tick) => ({ functionName: tick.fn.name, dueAt: tick.dueAt })),
+    );
+    ticks.forEach((tick, index) => this.report(tick, outcomes[index] ?? { kind: "error", message: "no answer" }));
+  }
+
+  private report({ fn, entry, dueAt }: DueTick, outcome: TickOutcome): void {
+    const { metrics } = this.deps;
     if (outcome.kind === "error") {
       metrics.skippedTicks.inc({ function: fn.name, reason: "error" });
       this.log.error({ function: fn.name, dueAt: dueAt.toISOString(), cron: entry.cron }, outcome.message);
@@ -138,4 +161,10 @@ export class Chronomaster {
       this.log.debug({ function: fn.name, runId: outcome.id, dueAt: dueAt.toISOString() }, "tick fired");
     }
   }
+}
+
+interface DueTick {
+  fn: LoadedFunction;
+  entry: ScheduleEntry;
+  dueAt: Date;
 }

@@ -10,7 +10,11 @@ export interface ScheduledEntry {
   clock: TickClock;
 }
 
-export type TickHandler = (fn: LoadedFunction, entry: ScheduleEntry, dueAt: Date) => void;
+export interface TickHandlers {
+  onTick: (fn: LoadedFunction, entry: ScheduleEntry, dueAt: Date) => void;
+  /** `count` ticks were due too long ago to fire (the process was stalled). */
+  onMissed: (fn: LoadedFunction, entry: ScheduleEntry, count: number) => void;
+}
 
 export function entriesToSchedule(fn: LoadedFunction, environment: string): ScheduleEntry[] {
   if (!fn.enabled) return [];
@@ -20,11 +24,11 @@ export function entriesToSchedule(fn: LoadedFunction, environment: string): Sche
 export class Scheduler {
   private scheduled: ScheduledEntry[] = [];
   private readonly environment: string;
-  private readonly onTick: TickHandler;
+  private readonly handlers: TickHandlers;
 
-  constructor(environment: string, onTick: TickHandler) {
+  constructor(environment: string, handlers: TickHandlers) {
     this.environment = environment;
-    this.onTick = onTick;
+    this.handlers = handlers;
   }
 
   /** Drops every clock and starts those the given functions need. */
@@ -32,7 +36,11 @@ export class Scheduler {
     this.clear();
     for (const fn of functions) {
       for (const entry of entriesToSchedule(fn, this.environment)) {
-        this.scheduled.push({ function: fn.name, entry, clock: startClock(entry, (dueAt) => this.onTick(fn, entry, dueAt)) });
+        const clock = startClock(entry, {
+          onTick: (dueAt) => this.handlers.onTick(fn, entry, dueAt),
+          onMissed: (count) => this.handlers.onMissed(fn, entry, count),
+        });
+        this.scheduled.push({ function: fn.name, entry, clock });
       }
     }
   }

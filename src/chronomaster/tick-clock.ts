@@ -5,7 +5,18 @@ import { schedule as scheduleCron } from "node-cron";
 import type { ScheduledTask } from "node-cron";
 import type { ScheduleEntry } from "../functions/types.ts";
 
-export type OnTick = (dueAt: Date) => void;
+export interface ClockHandlers {
+  onTick: (dueAt: Date) => void;
+  /** `count` ticks were due too long ago to fire. */
+  onMissed: (count: number) => void;
+}
+
+/**
+ * A process that was stalled (a long GC, a starved CPU) fires the ticks it missed late, this many
+ * at most per schedule entry; older ones are dropped and reported. Another replica may well have
+ * fired them on time: the Idempotency-Key makes the late copy a no-op then.
+ */
+export const MAX_LATE_TICKS = 10;
 
 export interface TickClock {
   /** When the next tick is due, if known. */
@@ -22,12 +33,12 @@ class EveryClock implements TickClock {
   private timer: NodeJS.Timeout | undefined;
   private dueAt: number;
   private readonly everyMs: number;
-  private readonly onTick: OnTick;
+  private readonly handlers: ClockHandlers;
   private stopped = false;
 
-  constructor(everyMs: number, onTick: OnTick) {
+  constructor(everyMs: number, handlers: ClockHandlers) {
     this.everyMs = everyMs;
-    this.onTick = onTick;
+    this.handlers = handlers;
     this.dueAt = nextEveryTick(everyMs, Date.now());
     this.arm();
   }
@@ -45,10 +56,15 @@ class EveryClock implements TickClock {
   private arm(): void {
     this.timer = setTimeout(() => {
       if (this.stopped) return;
-      const due = this.dueAt;
-      this.dueAt = nextEveryTick(this.everyMs, Math.max(Date.now(), due));
+      const now = Date.now();
+      const due: number[] = [];
+      for (let at = this.dueAt; at <= now; at += this.everyMs) due.push(at);
+      if (due.length === 0) due.push(this.dueAt); // a timer that fired a millisecond early
+      this.dueAt = (due.at(-1) ?? this.dueAt) + this.everyMs;
       this.arm();
-      this.onTick(new Date(due));
+      const late = due.splice(0, Math.max(0, due.length - MAX_LATE_TICKS));
+      if (late.length > 0) this.handlers.onMissed(late.length);
+      for (const at of due) this.handlers.onTick(new Date(at));
     }, Math.max(0, this.dueAt - Date.now()));
     this.timer.unref();
   }
@@ -57,7 +73,7 @@ class EveryClock implements TickClock {
 class CronClock implements TickClock {
   private readonly task: ScheduledTask;
 
-  constructor(expression: string, timezone: string | undefined, onTick: OnTick) {
+  constructor(expression: string, timezone: string | undefined, onTick: ClockHandlers["onTick"]) {
     this.task = scheduleCron(
       expression,
       (context) => {
@@ -78,6 +94,6 @@ class CronClock implements TickClock {
   }
 }
 
-export function startClock(entry: ScheduleEntry, onTick: OnTick): TickClock {
-  return entry.trigger.kind === "every" ? new EveryClock(entry.trigger.everyMs, onTick) : new CronClock(entry.trigger.expression, entry.timezone, onTick);
+export function startClock(entry: ScheduleEntry, handlers: ClockHandlers): TickClock {
+  return entry.trigger.kind === "every" ? new EveryClock(entry.trigger.everyMs, handlers) : new CronClock(entry.trigger.expression, entry.timezone, handlers.onTick);
 }

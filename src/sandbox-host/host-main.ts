@@ -4,7 +4,7 @@
 import { ErrorCodes, messageOf } from "../errors.ts";
 import { CodeCache } from "./code-cache.ts";
 import { FunctionSandbox } from "./function-sandbox.ts";
-import { MessageBatch } from "./message-batch.ts";
+import { TurnBatch } from "../turn-batch.ts";
 import { SpareIsolates } from "./spare-isolates.ts";
 import type { FromHost, HostFunctionSpec, HostRunOutcome, HostRunRequest, ToHost, WireRunRequest } from "./protocol.ts";
 import { runtimeSource } from "./runtime-source.ts";
@@ -26,7 +26,7 @@ const stateCall: StateCall = (functionName, op, key, valueJson) =>
     send({ type: "state", callId, function: functionName, op, key, ...(valueJson === undefined ? {} : { valueJson }) });
   });
 
-const outbox = new MessageBatch<FromHost>((messages) => {
+const outbox = new TurnBatch<FromHost>((messages) => {
   if (process.connected) process.send?.(messages);
 });
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { LogEntry } from "../run-record.ts";
 import type { StateStore } from "../state/state-store.ts";
-import { MessageBatch } from "./message-batch.ts";
+import { TurnBatch } from "../turn-batch.ts";
 import type { FromHost, HostRunOutcome, HostRunRequest, ToHost, WireRunRequest } from "./protocol.ts";
 
 const HOST_MAIN = fileURLToPath(new URL("./host-main.ts", import.meta.url));
@@ -51,7 +51,7 @@ export class HostProcess {
   private killReason: string | undefined;
   private readonly options: HostProcessOptions;
   private readonly onExit: (host: HostProcess) => void;
-  private readonly outbox = new MessageBatch<ToHost>((messages) => {
+  private readonly outbox = new TurnBatch<ToHost>((messages) => {
     if (this.child.connected) this.child.send(messages);
   });
   alive = true;

@@ -1,6 +1,6 @@
 // Messages between the supervisor (the executor or `skywalker run`) and a sandbox host process.
 // Plain data over Node's IPC channel, in batches (each IPC message is an array of these; see
-// MessageBatch); the host process holds the isolates, so when it dies the supervisor survives
+// TurnBatch); the host process holds the isolates, so when it dies the supervisor survives
 // and learns of it from the channel, not from a message.
 import type { ExecutorKind, Isolation, ResolvedLimits } from "../functions/types.ts";
 import type { LogEntry, RunError, StepRecord } from "../run-record.ts";

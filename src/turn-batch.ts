@@ -1,8 +1,9 @@
-// Batches the messages between a supervisor and its sandbox host: all that is queued in one turn
-// of the event loop crosses as one IPC message (one write, one parse on the other side) instead
-// of one each. Under load, the runs that one socket read from Redis starts travel together.
+// Collects what is pushed in one turn of the event loop and hands it on as one batch: the IPC
+// messages between an executor and its sandbox host (one write and one parse instead of one
+// each; under load, the runs that one socket read from Redis starts travel together), and the
+// schedule ticks that fall due together (one request to the proxy).
 
-export class MessageBatch<T> {
+export class TurnBatch<T> {
   private pending: T[] = [];
   private scheduled = false;
   private readonly send: (messages: T[]) => void;
