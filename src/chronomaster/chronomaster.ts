@@ -1,6 +1,7 @@
 // The chronomaster: fires every schedule tick of this environment at the proxy, as the original
 // did, unless an operator stopped the scheduler or disabled the function. State lives in Redis;
-// replicas hear of changes on the control channel and re-read it every few seconds anyway.
+// replicas hear of changes on the control channel and re-read it every few seconds anyway. The
+// replica that holds the lease sends the ticks; the others stand by (see LeaderLease).
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { FunctionRegistry } from "../functions/function-registry.ts";
@@ -13,10 +14,18 @@ import { Scheduler } from "./scheduler.ts";
 import { SchedulerState } from "./scheduler-state.ts";
 import type { SchedulerStatus } from "./scheduler-state.ts";
 import { TurnBatch } from "../turn-batch.ts";
-import { postTicks } from "./tick-poster.ts";
+import { redisKeys } from "../queue/keys.ts";
+import { LeaderLease } from "./leader-lease.ts";
+import { idempotencyKeyOf, postTicks } from "./tick-poster.ts";
 import type { TickOutcome } from "./tick-poster.ts";
 
 const STATE_REFRESH_MS = 5000;
+/**
+ * How long a replica that does not hold the lease waits before it sends the ticks the leader has
+ * not delivered. Longer than the leader takes to deliver a second's ticks, so that normally it
+ * sends none.
+ */
+export const STANDBY_DELAY_MS = 1500;
 
 export interface ChronomasterDeps {
   settings: Settings;
@@ -35,6 +44,7 @@ export class Chronomaster {
   private readonly log: Logger;
   private readonly lifecycle: Lifecycle;
   private readonly scheduler: Scheduler;
+  private readonly lease: LeaderLease;
   private status: SchedulerStatus = "running";
   private disabled = new Set<string>();
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -47,6 +57,7 @@ export class Chronomaster {
     this.log = deps.logger.child({ component: "chronomaster" });
     this.lifecycle = new Lifecycle(this.log);
     this.state = new SchedulerState(deps.redis, deps.settings.prefix);
+    this.lease = new LeaderLease(deps.redis, deps.settings.prefix, deps.processId, this.log);
     this.scheduler = new Scheduler(deps.settings.environment, {
       onTick: (fn, entry, dueAt) => this.tick(fn, entry, dueAt),
       onMissed: (fn, entry, count) => {
@@ -73,8 +84,14 @@ export class Chronomaster {
     return this.scheduler.entriesOf(functionName);
   }
 
+  /** Whether this replica sends the ticks (see LeaderLease). */
+  get isLeader(): boolean {
+    return this.lease.isLeader;
+  }
+
   async start(): Promise<void> {
     await this.refresh();
+    await this.lease.start();
     this.control = await subscribeControl(this.deps.redisUrl, this.deps.settings.prefix, this.log, (message) => {
       if (message.type === "reload") {
         if (message.by !== this.deps.processId) void this.reloadLocally();
@@ -93,6 +110,7 @@ export class Chronomaster {
     this.lifecycle.to("stopping");
     clearInterval(this.refreshTimer);
     this.scheduler.clear();
+    await this.lease.stop();
     await this.control?.close();
     this.lifecycle.to("stopped");
   }
@@ -140,13 +158,30 @@ export class Chronomaster {
     this.due.push({ fn, entry, dueAt });
   }
 
-  private async post(ticks: DueTick[]): Promise<void> {
+  private async post(due: DueTick[]): Promise<void> {
     const { settings } = this.deps;
+    const ticks = this.lease.isLeader ? due : await this.undelivered(due);
+    if (ticks.length === 0) return;
     const outcomes = await postTicks(
       { proxyUrl: settings.proxyUrl, token: settings.token, environment: settings.environment },
       ticks.map((tick) => ({ functionName: tick.fn.name, dueAt: tick.dueAt })),
     );
     ticks.forEach((tick, index) => this.report(tick, outcomes[index] ?? { kind: "error", message: "no answer" }));
+  }
+
+  /** A standby's share: after a while, the ticks whose Idempotency-Key no run has claimed. */
+  private async undelivered(ticks: DueTick[]): Promise<DueTick[]> {
+    await new Promise((resolve) => setTimeout(resolve, STANDBY_DELAY_MS).unref());
+    const keys = redisKeys(this.deps.settings.prefix);
+    try {
+      const claimed = await this.deps.redis.mget(ticks.map((tick) => keys.idempotency(idempotencyKeyOf(tick.fn.name, tick.dueAt))));
+      const missing = ticks.filter((_, index) => claimed[index] === null);
+      if (missing.length > 0) this.log.warn({ ticks: missing.length, first: idempotencyKeyOf(missing[0]!.fn.name, missing[0]!.dueAt) }, "the leader did not deliver these ticks; this replica sends them");
+      return missing;
+    } catch (error) {
+      this.log.warn({ err: error }, "could not check the leader's ticks; sending them all (the proxy keeps one run per tick)");
+      return ticks;
+    }
   }
 
   private report({ fn, entry, dueAt }: DueTick, outcome: TickOutcome): void {

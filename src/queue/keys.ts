@@ -15,6 +15,8 @@ export function redisKeys(prefix: string) {
     idempotency: (key: string) => `${prefix}:idem:${key}`,
     /** Chronomaster scheduler state: "running" | "stopped". */
     schedulerState: `${prefix}:chronomaster:state`,
+    /** The chronomaster replica that sends the ticks (a lease: the key expires unless renewed). */
+    chronomasterLeader: `${prefix}:chronomaster:leader`,
     /** Set of function names disabled by an operator (overrides config's enabled). */
     disabledFunctions: `${prefix}:chronomaster:disabled`,
     /** Hash executor id → JSON heartbeat. */

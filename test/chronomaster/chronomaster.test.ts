@@ -31,10 +31,10 @@ async function setup(functionsDir = fixtures, token?: string): Promise<ProxyHarn
   return harness;
 }
 
-async function startChronomaster(h: ProxyHarness, functionsDir = fixtures): Promise<ChronomasterServer> {
+async function startChronomaster(h: ProxyHarness, functionsDir = fixtures, proxyUrl = h.url): Promise<ChronomasterServer> {
   const registry = await FunctionRegistry.open(functionsDir, silent);
   const server = new ChronomasterServer({
-    settings: { ...h.settings, guiPort: 0, bind: "127.0.0.1", proxyUrl: h.url },
+    settings: { ...h.settings, guiPort: 0, bind: "127.0.0.1", proxyUrl },
     redisUrl: inject("redisUrl"),
     redis: h.redis,
     registry,
@@ -84,6 +84,38 @@ describe("chronomaster", () => {
     expect(new Set(due).size).toBe(due.length);
     const metric = (await h.metrics.ticks.get()).values.find((value) => value.labels.function === "ticker");
     expect(metric?.value).toBeGreaterThanOrEqual(2 * ticks.length - 2); // both replicas fired every tick
+  });
+
+  it("lets one replica send the ticks; when it stops, another takes over without losing a tick", async () => {
+    const h = await setup();
+    const first = await startChronomaster(h);
+    const second = await startChronomaster(h);
+    expect([first.chronomaster.isLeader, second.chronomaster.isLeader]).toEqual([true, false]);
+    await sleep(1500);
+    await first.stop();
+    chronomasters.splice(chronomasters.indexOf(first), 1);
+    const stoppedAt = Date.now();
+    await sleep(3300);
+    expect(second.chronomaster.isLeader).toBe(true);
+    const due = (await scheduled(h, "ticker")).map((run) => Date.parse(run.scheduledAt!));
+    expect(new Set(due).size).toBe(due.length);
+    // every second from the first tick to the last has its run, across the handover
+    for (let at = due[0]!; at <= due.at(-1)!; at += 1000) expect(due).toContain(at);
+    expect(due.at(-1)!).toBeGreaterThan(stoppedAt + 1000);
+  });
+
+  it("does not lose a tick to a leader that cannot reach the proxy: a standby sends it, late", async () => {
+    const h = await setup();
+    const leader = await startChronomaster(h, fixtures, "http://127.0.0.1:9");
+    await startChronomaster(h);
+    expect(leader.chronomaster.isLeader).toBe(true);
+    const startedAt = Date.now();
+    await sleep(4500);
+    const runs = (await scheduled(h, "ticker")).filter((run) => Date.parse(run.scheduledAt!) > startedAt);
+    const due = runs.map((run) => Date.parse(run.scheduledAt!));
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    for (let at = due[0]!; at <= due.at(-1)!; at += 1000) expect(due).toContain(at);
+    for (const run of runs) expect(Date.parse(run.queuedAt!) - Date.parse(run.scheduledAt!)).toBeGreaterThanOrEqual(1400);
   });
 
   it("stop pauses firing on every replica, start resumes", async () => {
