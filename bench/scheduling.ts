@@ -2,8 +2,9 @@
 // through one proxy, with one executor running the runs, each its own `skywalker start` process.
 // Over a window of due seconds it reports lateness (the replicas' /metrics histogram of timer
 // lateness, and queuedAt − scheduledAt of the run records: when the run was actually queued),
-// missed ticks (a due second with no run record for a function) and duplicated ticks (two run
-// records for one function and due second), from GET /functions/<name>/runs on the proxy.
+// missed ticks (a second with no run record for a function: its tick falls at an offset of its
+// own within each second) and duplicated ticks (two run records for one function and second),
+// from GET /functions/<name>/runs on the proxy.
 // Run alone: node --no-node-snapshot bench/scheduling.ts [--functions 1000] [--duration 60] [--replicas 2] [--repeat 3]
 //   [--executors 1] [--overlap skip|allow] (skip, the config's default, unless given)
 import { randomUUID } from "node:crypto";
@@ -121,7 +122,10 @@ async function once(run: number): Promise<Outcome> {
         for (const record of runs) {
           const due = record.scheduledAt === null ? NaN : Date.parse(record.scheduledAt);
           if (!(due >= windowStart && due < windowEnd)) continue;
-          perDue.set(due, (perDue.get(due) ?? 0) + 1);
+          // One tick per function in each second; where in the second is the function's own
+          // offset (the chronomaster spreads functions over the period), so count by second.
+          const second = Math.floor(due / 1000) * 1000;
+          perDue.set(second, (perDue.get(second) ?? 0) + 1);
           outcome.recordLateness.push(Date.parse(record.queuedAt) - due);
           outcome.statuses.set(record.status, (outcome.statuses.get(record.status) ?? 0) + 1);
         }

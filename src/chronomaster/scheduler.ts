@@ -36,7 +36,7 @@ export class Scheduler {
     this.clear();
     for (const fn of functions) {
       for (const entry of entriesToSchedule(fn, this.environment)) {
-        const clock = startClock(entry, {
+        const clock = startClock(fn.name, entry, {
           onTick: (dueAt) => this.handlers.onTick(fn, entry, dueAt),
           onMissed: (count) => this.handlers.onMissed(fn, entry, count),
         });

@@ -24,9 +24,19 @@ export interface TickClock {
   stop(): void;
 }
 
-/** The first multiple of `everyMs` after `nowMs` (epoch-aligned). */
-export function nextEveryTick(everyMs: number, nowMs: number): number {
-  return Math.floor(nowMs / everyMs) * everyMs + everyMs;
+/** Offsets spread over at most this much of a period. */
+const MAX_PHASE_MS = 60_000;
+
+/** A function's offset within an `@every` period: the same on every replica, whole milliseconds. */
+export function phaseOf(functionName: string, everyMs: number): number {
+  let hash = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < functionName.length; i++) hash = Math.imul(hash ^ functionName.charCodeAt(i), 0x01000193) >>> 0;
+  return hash % Math.min(everyMs, MAX_PHASE_MS);
+}
+
+/** The first time after `nowMs` that is `phaseMs` past a multiple of `everyMs` (from the epoch). */
+export function nextEveryTick(everyMs: number, nowMs: number, phaseMs = 0): number {
+  return Math.floor((nowMs - phaseMs) / everyMs) * everyMs + everyMs + phaseMs;
 }
 
 class EveryClock implements TickClock {
@@ -36,10 +46,10 @@ class EveryClock implements TickClock {
   private readonly handlers: ClockHandlers;
   private stopped = false;
 
-  constructor(everyMs: number, handlers: ClockHandlers) {
+  constructor(everyMs: number, phaseMs: number, handlers: ClockHandlers) {
     this.everyMs = everyMs;
     this.handlers = handlers;
-    this.dueAt = nextEveryTick(everyMs, Date.now());
+    this.dueAt = nextEveryTick(everyMs, Date.now(), phaseMs);
     this.arm();
   }
 
@@ -94,6 +104,9 @@ class CronClock implements TickClock {
   }
 }
 
-export function startClock(entry: ScheduleEntry, handlers: ClockHandlers): TickClock {
-  return entry.trigger.kind === "every" ? new EveryClock(entry.trigger.everyMs, handlers) : new CronClock(entry.trigger.expression, entry.timezone, handlers.onTick);
+/** A clock for one schedule entry of the function `functionName`. */
+export function startClock(functionName: string, entry: ScheduleEntry, handlers: ClockHandlers): TickClock {
+  const { trigger } = entry;
+  if (trigger.kind === "every") return new EveryClock(trigger.everyMs, phaseOf(functionName, trigger.everyMs), handlers);
+  return new CronClock(trigger.expression, entry.timezone, handlers.onTick);
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { ChronomasterServer } from "../../src/chronomaster/chronomaster-server.ts";
+import { phaseOf } from "../../src/chronomaster/tick-clock.ts";
 import { FunctionRegistry } from "../../src/functions/function-registry.ts";
 import type { RunRecord } from "../../src/run-record.ts";
 import { openProxyHarness } from "../proxy/proxy-harness.ts";
@@ -58,14 +59,14 @@ async function api(server: ChronomasterServer, path: string, init: RequestInit =
 }
 
 describe("chronomaster", () => {
-  it("fires an @every 1s schedule each second, on whole seconds, and only this environment's enabled entries", async () => {
+  it("fires an @every 1s schedule each second, at the function's offset, and only this environment's enabled entries", async () => {
     const h = await setup();
     await startChronomaster(h);
     await sleep(3300);
     const ticks = await scheduled(h, "ticker");
     expect(ticks.length).toBeGreaterThanOrEqual(3);
     const times = ticks.map((run) => Date.parse(run.scheduledAt!));
-    for (const time of times) expect(time % 1000).toBe(0);
+    for (const time of times) expect(time % 1000).toBe(phaseOf("ticker", 1000));
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBe(1000);
     expect(await scheduled(h, "elsewhere")).toEqual([]);
     expect(await scheduled(h, "switched-off")).toEqual([]);
@@ -179,7 +180,7 @@ describe("chronomaster", () => {
     expect(state).toMatchObject({ state: "running", environment: "test", redis: "up", executors: [], errors: [] });
     const ticker = (state.functions as { name: string; schedules: { cron: string; nextFireAt: string }[]; kind: string }[]).find((fn) => fn.name === "ticker");
     expect(ticker).toMatchObject({ kind: "default", schedules: [{ cron: "@every 1s", timezone: null }] });
-    expect(Date.parse(ticker!.schedules[0]!.nextFireAt) % 1000).toBe(0);
+    expect(Date.parse(ticker!.schedules[0]!.nextFireAt) % 1000).toBe(phaseOf("ticker", 1000));
     const run = await api(server, "/api/functions/elsewhere/run", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ args: { from: "gui" } }) }, "s3cret");
     expect(run.status).toBe(202);
     const { id } = (await run.json()) as { id: string };

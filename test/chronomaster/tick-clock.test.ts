@@ -1,47 +1,73 @@
-// The `@every` clock under a stalled process: it fires the ticks it missed late, up to a bound,
-// and reports the ones it dropped, instead of silently skipping to the next tick.
+// The `@every` clock: each function's ticks at its own fixed offset in the period, the same on
+// every replica; and under a stalled process, the ticks it missed fired late, up to a bound.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { MAX_LATE_TICKS, startClock } from "../../src/chronomaster/tick-clock.ts";
+import { MAX_LATE_TICKS, phaseOf, startClock } from "../../src/chronomaster/tick-clock.ts";
 import type { ScheduleEntry } from "../../src/functions/types.ts";
 
 const every = (ms: number) => ({ environment: "production", cron: "@every 1s", cronEnabled: true, trigger: { kind: "every", everyMs: ms } }) as unknown as ScheduleEntry;
+const START = Date.parse("2026-01-01T00:00:00.000Z");
+const at = (ms: number) => new Date(ms).toISOString();
 
 beforeEach(() => {
-  vi.useFakeTimers({ now: new Date("2026-01-01T00:00:00.400Z") });
+  vi.useFakeTimers({ now: START });
 });
 afterEach(() => {
   vi.useRealTimers();
 });
 
 describe("the @every clock", () => {
-  it("fires each tick at its epoch-aligned due time", () => {
+  it("fires each tick at the function's offset in the epoch-aligned period", () => {
+    const phase = phaseOf("checker", 1000);
     const ticks: string[] = [];
-    const clock = startClock(every(1000), { onTick: (due) => ticks.push(due.toISOString()), onMissed: () => undefined });
+    const clock = startClock("checker", every(1000), { onTick: (due) => ticks.push(due.toISOString()), onMissed: () => undefined });
     vi.advanceTimersByTime(2000);
     clock.stop();
-    expect(ticks).toEqual(["2026-01-01T00:00:01.000Z", "2026-01-01T00:00:02.000Z"]);
+    expect(ticks).toEqual([at(START + phase), at(START + 1000 + phase)]);
+  });
+
+  it("spreads many functions over the period, and a long period's offsets over its first minute", () => {
+    const phases = Array.from({ length: 1000 }, (_, i) => phaseOf(`check-${i}`, 1000));
+    expect(Math.min(...phases)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...phases)).toBeLessThan(1000);
+    // no millisecond holds more than a handful of the thousand
+    const perMs = new Map<number, number>();
+    for (const phase of phases) perMs.set(phase, (perMs.get(phase) ?? 0) + 1);
+    expect(Math.max(...perMs.values())).toBeLessThanOrEqual(6);
+    expect(phaseOf("check-1", 1000)).toBe(phaseOf("check-1", 1000));
+    for (let i = 0; i < 100; i++) expect(phaseOf(`check-${i}`, 3_600_000)).toBeLessThan(60_000);
   });
 
   it("fires the ticks a stall made it miss, late, and drops and reports those beyond the bound", () => {
+    const phase = phaseOf("checker", 1000);
     const ticks: string[] = [];
     const missed: number[] = [];
-    const clock = startClock(every(1000), { onTick: (due) => ticks.push(due.toISOString()), onMissed: (count) => missed.push(count) });
-    // The process is stalled for 3.6 s: its timer runs late, once.
-    vi.setSystemTime(new Date("2026-01-01T00:00:04.000Z"));
+    const clock = startClock("checker", every(1000), { onTick: (due) => ticks.push(due.toISOString()), onMissed: (count) => missed.push(count) });
+    /** The due times from `from` up to now, as the clock should fire them after a stall. */
+    const dueUpToNow = (from: number) => {
+      const due: string[] = [];
+      for (let t = from; t <= Date.now(); t += 1000) due.push(at(t));
+      return due;
+    };
+    // The process is stalled for a few seconds: its timer runs late, once.
+    vi.setSystemTime(START + 3000);
     vi.advanceTimersToNextTimer();
-    expect(ticks).toEqual(["2026-01-01T00:00:01.000Z", "2026-01-01T00:00:02.000Z", "2026-01-01T00:00:03.000Z", "2026-01-01T00:00:04.000Z"]);
+    const afterShortStall = dueUpToNow(START + phase);
+    expect(afterShortStall.length).toBeGreaterThanOrEqual(4);
+    expect(ticks).toEqual(afterShortStall);
     expect(missed).toEqual([]);
     // A stall of a minute: the newest MAX_LATE_TICKS are fired, the rest reported.
+    const next = Date.parse(ticks.at(-1)!) + 1000;
     ticks.length = 0;
-    vi.setSystemTime(new Date("2026-01-01T00:01:04.000Z"));
+    vi.setSystemTime(START + 63_000);
     vi.advanceTimersToNextTimer();
-    expect(ticks).toHaveLength(MAX_LATE_TICKS);
-    expect(ticks.at(-1)).toBe("2026-01-01T00:01:04.000Z");
-    expect(missed).toEqual([60 - MAX_LATE_TICKS]);
+    const afterLongStall = dueUpToNow(next);
+    expect(ticks).toEqual(afterLongStall.slice(-MAX_LATE_TICKS));
+    expect(missed).toEqual([afterLongStall.length - MAX_LATE_TICKS]);
     // And then it is back on time.
+    const following = Date.parse(ticks.at(-1)!) + 1000;
     ticks.length = 0;
     vi.advanceTimersByTime(1000);
-    expect(ticks).toEqual(["2026-01-01T00:01:05.000Z"]);
+    expect(ticks).toEqual([at(following)]);
     clock.stop();
   });
 });
