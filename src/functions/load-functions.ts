@@ -4,6 +4,7 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { ErrorCodes, SkywalkerError } from "../errors.ts";
 import { bundleFunction } from "./bundle.ts";
+import { whileBuilding } from "./esbuild-service.ts";
 import { executorKindOf, FunctionConfigSchema } from "./config-schema.ts";
 import type { FunctionConfig } from "./config-schema.ts";
 import { formatPath, issuesOfZod, jsonParseIssue } from "./config-issues.ts";
@@ -25,7 +26,7 @@ export async function loadFunctions(rootDir: string, options: LoadOptions = {}):
   const ceilings = options.ceilings ?? ceilingsFromEnv();
   const index = await indexModules(root);
   const catalog: FunctionCatalog = { root, functions: new Map(), errors: [] };
-  const loaded = await Promise.all(index.folders.filter((folder) => folder.configFiles.length > 0).map((folder) => loadOne(index, folder, ceilings)));
+  const loaded = await whileBuilding(() => Promise.all(index.folders.filter((folder) => folder.configFiles.length > 0).map((folder) => loadOne(index, folder, ceilings))));
   for (const result of loaded) {
     if ("error" in result) catalog.errors.push(result.error);
     else catalog.functions.set(result.fn.name, result.fn);

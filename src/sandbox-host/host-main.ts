@@ -7,14 +7,13 @@ import { FunctionSandbox } from "./function-sandbox.ts";
 import { TurnBatch } from "../turn-batch.ts";
 import { SpareIsolates } from "./spare-isolates.ts";
 import type { FromHost, HostFunctionSpec, HostRunOutcome, HostRunRequest, ToHost, WireRunRequest } from "./protocol.ts";
-import { runtimeSource } from "./runtime-source.ts";
 import type { StateCall } from "./capabilities/run-capabilities.ts";
 
 const cache = new CodeCache();
 const codeByHash = new Map<string, string>();
 const sandboxes = new Map<string, FunctionSandbox>();
-const runtimeCode = runtimeSource();
-const spares = new SpareIsolates(runtimeCode, cache);
+/** The runtime's code and the spare isolates made with it, once the supervisor has sent it. */
+let runtime: { code: string; spares: SpareIsolates } | undefined;
 const stateCalls = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 let nextStateCall = 1;
 
@@ -55,9 +54,10 @@ function sandboxFor(request: HostRunRequest): FunctionSandbox {
   if (current !== undefined && current.spec.key === fn.key) return current;
   const code = codeByHash.get(fn.codeHash);
   if (code === undefined) throw new Error(`no code for ${fn.name} (${fn.codeHash}) was sent to this host`);
+  if (runtime === undefined) throw new Error("the supervisor has not sent the runtime");
   // The old version finishes its queued runs first: a reload never kills a run in flight.
   current?.retire();
-  const sandbox = new FunctionSandbox(fn, code, runtimeCode, cache, stateCall, spares);
+  const sandbox = new FunctionSandbox(fn, code, runtime.code, cache, stateCall, runtime.spares);
   sandboxes.set(fn.name, sandbox);
   return sandbox;
 }
@@ -82,7 +82,9 @@ async function run(wire: WireRunRequest): Promise<void> {
 }
 
 function receive(message: ToHost): void {
-  if (message.type === "run") {
+  if (message.type === "init") {
+    runtime ??= { code: message.runtimeCode, spares: new SpareIsolates(message.runtimeCode, cache) };
+  } else if (message.type === "run") {
     void run(message.request);
   } else if (message.type === "state-result") {
     const call = stateCalls.get(message.callId);

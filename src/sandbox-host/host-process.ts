@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { LogEntry } from "../run-record.ts";
 import type { StateStore } from "../state/state-store.ts";
 import { TurnBatch } from "../turn-batch.ts";
+import { runtimeSource } from "./runtime-source.ts";
 import type { FromHost, HostRunOutcome, HostRunRequest, ToHost, WireRunRequest } from "./protocol.ts";
 
 const HOST_MAIN = fileURLToPath(new URL("./host-main.ts", import.meta.url));
@@ -72,6 +73,7 @@ export class HostProcess {
     });
     this.child.on("exit", (code, signal) => this.exited(code, signal));
     this.child.on("error", (error) => options.logger.error({ err: error }, "sandbox host process error"));
+    this.send({ type: "init", runtimeCode: runtimeSource() });
     this.rssTimer = setInterval(() => this.checkMemory(), RSS_CHECK_INTERVAL_MS);
     this.rssTimer.unref();
   }

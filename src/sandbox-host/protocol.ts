@@ -51,6 +51,8 @@ export type StateOp = "get" | "set" | "delete";
 export type WireRunRequest = Omit<HostRunRequest, "fn"> & { specKey: string; fn?: HostFunctionSpec };
 
 export type ToHost =
+  /** First of all: the in-isolate runtime's code (built by the supervisor, so a host needs no esbuild). */
+  | { type: "init"; runtimeCode: string }
   | { type: "run"; request: WireRunRequest }
   | { type: "forget"; function: string }
   | { type: "state-result"; callId: number; ok: boolean; json: string };
