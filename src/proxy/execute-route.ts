@@ -36,6 +36,7 @@ export function executeHandler(deps: ExecuteDeps): RequestHandler {
       scheduledAt: request.scheduledAt ?? null,
       environment: request.environment ?? settings.environment,
       trigger: request.trigger,
+      ...(waitMs === undefined ? {} : { notify: true }),
     });
     logger.info({ function: fn.name, runId: id, trigger: request.trigger, status, duplicate }, duplicate ? "run already accepted" : "run accepted");
     res.location(`/runs/${encodeURIComponent(id)}`);

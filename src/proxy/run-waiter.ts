@@ -1,11 +1,11 @@
 // Waits for runs to reach a final status, for `POST /execute?wait=1`. One Redis subscription to the
-// run-finished channel serves every waiting request; a waiter reads the record once after
+// run-finished channel serves every waiting request: the executor announces a run someone waits
+// for with its whole record, so answering costs no read. A waiter reads the record once after
 // subscribing, because the run may have finished before anyone listened.
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { redisKeys } from "../queue/keys.ts";
 import type { RunRecord } from "../run-record.ts";
-import { FINAL_STATUSES } from "../runs/run-store.ts";
 import type { RunStore } from "../runs/run-store.ts";
 
 type Settle = (record: RunRecord | undefined) => void;
@@ -25,8 +25,19 @@ export class RunWaiter {
     this.store = store;
     this.channel = redisKeys(prefix).runFinishedChannel;
     this.logger = logger;
-    subscriber.on("message", (channel: string, id: string) => {
-      if (channel === this.channel && this.waiting.has(id)) void this.settleFromStore(id);
+    subscriber.on("message", (channel: string, message: string) => {
+      if (channel !== this.channel) return;
+      // The message is the run's id, or its whole final record for a run someone waits for.
+      if (!message.startsWith("{")) {
+        if (this.waiting.has(message)) void this.settleFromStore(message);
+        return;
+      }
+      try {
+        const record = JSON.parse(message) as RunRecord;
+        this.settle(record.id, record);
+      } catch (error) {
+        this.logger.warn({ err: error }, "a finished run's announcement was not JSON");
+      }
     });
   }
 
@@ -53,7 +64,7 @@ export class RunWaiter {
       };
       const onAbort = () => settle(undefined);
       // On timeout, one last read: a message lost during a reconnect must not cost the answer.
-      const timer = setTimeout(() => void this.finalRecord(id).then(settle, () => settle(undefined)), timeoutMs);
+      const timer = setTimeout(() => void this.store.final(id).then(settle, () => settle(undefined)), timeoutMs);
       signal?.addEventListener("abort", onAbort, { once: true });
       let settles = this.waiting.get(id);
       if (settles === undefined) this.waiting.set(id, (settles = new Set()));
@@ -74,17 +85,15 @@ export class RunWaiter {
 
   private async settleFromStore(id: string): Promise<void> {
     try {
-      const record = await this.finalRecord(id);
-      if (record === undefined) return;
-      for (const settle of [...(this.waiting.get(id) ?? [])]) settle(record);
+      const record = await this.store.final(id);
+      if (record !== undefined) this.settle(id, record);
     } catch (error) {
       this.logger.warn({ err: error, runId: id }, "could not read a finished run");
     }
   }
 
-  private async finalRecord(id: string): Promise<RunRecord | undefined> {
-    const record = await this.store.get(id);
-    return record !== undefined && FINAL_STATUSES.has(record.status) ? record : undefined;
+  private settle(id: string, record: RunRecord): void {
+    for (const settle of [...(this.waiting.get(id) ?? [])]) settle(record);
   }
 
   private remove(id: string, settle: Settle): void {

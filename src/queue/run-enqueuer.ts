@@ -23,6 +23,8 @@ export interface EnqueueRequest {
   scheduledAt?: string | null;
   environment: string | null;
   trigger: RunTrigger;
+  /** The caller will wait for the run's final record. */
+  notify?: boolean;
 }
 
 export interface EnqueueResult {
@@ -76,6 +78,7 @@ export class RunEnqueuer {
       environment: request.environment,
       trigger: request.trigger,
       ...(request.args === undefined ? {} : { args: request.args }),
+      ...(request.notify === true ? { notify: true } : {}),
     };
     await this.queue.add(fn.name, data, {
       jobId: id,

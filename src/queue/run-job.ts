@@ -11,4 +11,6 @@ export interface RunJobData {
   scheduledAt: string | null;
   environment: string | null;
   trigger: RunTrigger;
+  /** Someone waits for this run (`POST /execute?wait=1`): its final record is published whole. */
+  notify?: boolean;
 }

@@ -60,13 +60,23 @@ export class RunStore {
 
   /**
    * Replaces a record, unless it is gone (pushed out of its history, or expired): a run does not
-   * bring back what the history bound dropped. A final status is announced.
+   * bring back what the history bound dropped. A final status is announced: by the run's id, or,
+   * when someone waits for it (`announceWhole`), by the record itself, which spares the waiter a
+   * read.
    */
-  async update(record: RunRecord): Promise<void> {
+  async update(record: RunRecord, options: { announceWhole?: boolean } = {}): Promise<void> {
+    const json = JSON.stringify(record);
     // Two commands on one connection arrive in order, and auto-pipelining sends them in one write.
-    const written = this.redis.set(this.keys.run(record.id), JSON.stringify(record), "EX", this.options.ttlSeconds, "XX");
-    if (FINAL_STATUSES.has(record.status)) await Promise.all([written, this.redis.publish(this.keys.runFinishedChannel, record.id)]);
-    else await written;
+    const written = this.redis.set(this.keys.run(record.id), json, "EX", this.options.ttlSeconds, "XX");
+    if (!FINAL_STATUSES.has(record.status)) return void (await written);
+    await Promise.all([written, this.redis.publish(this.keys.runFinishedChannel, options.announceWhole === true ? json : record.id)]);
+  }
+
+  /** The record as stored, when its status is final (no live status: for waiters). */
+  async final(id: string): Promise<RunRecord | undefined> {
+    const json = await this.redis.get(this.keys.run(id));
+    const record = json === null ? undefined : (JSON.parse(json) as RunRecord);
+    return record !== undefined && FINAL_STATUSES.has(record.status) ? record : undefined;
   }
 
   /** The record, with its live status while its job is in the queue. */

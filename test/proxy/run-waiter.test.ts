@@ -33,6 +33,17 @@ describe("RunWaiter", () => {
     for (const answer of await Promise.all(waits)) expect(answer).toMatchObject({ id: run.id, status: "succeeded", result: 42 });
   });
 
+  it("answers from a whole record announced for it, without reading it back", async () => {
+    const run = record("queued");
+    await store.create(run);
+    const wait = waiter.wait(run.id, 5000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Gone from Redis (say, out of its history): only the announcement carries it now.
+    await redis.del(`${prefix}:run:${run.id}`);
+    await store.update({ ...run, status: "succeeded", result: "announced" }, { announceWhole: true });
+    expect(await wait).toMatchObject({ id: run.id, status: "succeeded", result: "announced" });
+  });
+
   it("answers a run that finished before the wait began", async () => {
     const run = record("failed");
     await store.create(run);
