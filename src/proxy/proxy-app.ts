@@ -42,6 +42,8 @@ export function createProxyApp(deps: ProxyAppDeps): express.Express {
   const logger = deps.logger.child({ component: "proxy" });
   const app = express();
   app.disable("x-powered-by");
+  // Answers are small and never the same twice: hashing each for an ETag is work for nothing.
+  app.set("etag", false);
   // /metrics stays behind the token: Prometheus scrapers can send a bearer token.
   app.use(requireToken(settings.token, { open: ["/healthz", "/readyz"] }));
   app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ["application/json", "application/*+json"] }));

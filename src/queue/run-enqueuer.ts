@@ -93,6 +93,7 @@ export class RunEnqueuer {
 }
 
 function newRecord(id: string, fn: LoadedFunction, request: EnqueueRequest): RunRecord {
+  const now = new Date().toISOString();
   return {
     id,
     function: fn.name,
@@ -104,8 +105,8 @@ function newRecord(id: string, fn: LoadedFunction, request: EnqueueRequest): Run
     steps: [],
     attempt: 0,
     scheduledAt: request.scheduledAt ?? null,
-    queuedAt: new Date().toISOString(),
-    startedAt: new Date().toISOString(),
+    queuedAt: now,
+    startedAt: now,
     durationMs: 0,
   };
 }
