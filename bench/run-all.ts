@@ -23,7 +23,7 @@ interface Scenario {
 
 const scenarios: Scenario[] = [
   // throughput.ts reads a missing flag as NaN (and then runs nothing), so its defaults are spelled out.
-  { number: 1, title: "Executor throughput", script: "throughput.ts", args: ["--jobs", "3000", "--repeat", "3"], quickArgs: ["--jobs", "500", "--repeat", "1"] },
+  { number: 1, title: "Executor throughput", script: "throughput.ts", args: ["--jobs", "10000", "--repeat", "3"], quickArgs: ["--jobs", "500", "--repeat", "1"] },
   { number: 2, title: "Ingestion", script: "ingestion.ts", args: [], quickArgs: ["--duration", "3", "--warmup", "1", "--repeat", "1"] },
   { number: 3, title: "Latency", script: "latency.ts", args: [], quickArgs: ["--duration", "5", "--warmup", "1", "--repeat", "1"] },
   { number: 4, title: "Cold and warm runs", script: "sandbox-overhead.ts", args: [], quickArgs: [] },
