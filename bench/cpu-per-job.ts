@@ -1,0 +1,126 @@
+// What limits scenario 1: the CPU each process spends per job, for Skywalker's executor and for
+// the in-process BullMQ ceiling, at one concurrency. Each consumer is warmed up, the jobs are
+// preloaded on a paused queue, and the CPU time of every thread of this process (the executor
+// or the BullMQ worker runs here), of its children (the sandbox host) and of Redis is read from
+// /proc before and after the drain. Linux only.
+// Run: node --no-node-snapshot bench/cpu-per-job.ts [--jobs 20000] [--concurrency 50]
+import { randomUUID } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Queue, Worker } from "bullmq";
+import pino from "pino";
+import { Executor } from "../src/executor/executor.ts";
+import { FunctionRegistry } from "../src/functions/function-registry.ts";
+import { createMetrics } from "../src/metrics/metrics.ts";
+import { RUN_QUEUE } from "../src/queue/keys.ts";
+import { RunEnqueuer } from "../src/queue/run-enqueuer.ts";
+import { connectRedis } from "../src/redis/connection.ts";
+import { startLocalRedis } from "../src/redis/local-redis.ts";
+import { RunStore } from "../src/runs/run-store.ts";
+import { settingsFromEnv } from "../src/settings.ts";
+import { numberFlag } from "./lib/report.ts";
+
+const JOBS = numberFlag("jobs", 20_000);
+const CONCURRENCY = numberFlag("concurrency", 50);
+const redisServer = await startLocalRedis();
+const functionsDir = fileURLToPath(new URL("./fixtures", import.meta.url));
+
+/** CPU seconds per process, split into its main thread and its other threads. */
+type Usage = Map<string, number>;
+
+function threadsOf(pid: number | "self"): [string, number][] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((task): [string, number][] => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return [[name, (Number(fields[11]) + Number(fields[12])) / 100]];
+    } catch {
+      return []; // the thread ended meanwhile
+    }
+  });
+}
+
+function usage(label: string): Usage {
+  const out: Usage = new Map();
+  const add = (key: string, seconds: number) => out.set(key, (out.get(key) ?? 0) + seconds);
+  const processes: [string, number | "self"][] = [[label, "self"]];
+  const children = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  for (const child of children) {
+    const comm = readFileSync(`/proc/${child}/comm`, "utf8").trim();
+    if (comm.startsWith("redis")) processes.push(["redis-server", child]);
+    else if (comm !== "esbuild") processes.push(["sandbox host", child]);
+  }
+  for (const [name, pid] of processes) {
+    for (const [thread, seconds] of threadsOf(pid)) add(`${name}, ${thread === "MainThread" || thread.startsWith("redis") ? "main thread" : "other threads"}`, seconds);
+  }
+  return out;
+}
+
+async function drained(queue: Queue): Promise<void> {
+  while ((await queue.count()) > 0 || (await queue.getActiveCount()) > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+async function measure(label: string, queue: Queue, add: (count: number) => Promise<void>): Promise<{ rate: number; perJob: Map<string, number> }> {
+  await add(300);
+  await drained(queue);
+  await queue.pause();
+  await add(JOBS);
+  const before = usage(label);
+  const started = performance.now();
+  await queue.resume();
+  await drained(queue);
+  const seconds = (performance.now() - started) / 1000;
+  const after = usage(label);
+  const perJob = new Map([...after].map(([key, value]) => [key, ((value - (before.get(key) ?? 0)) / JOBS) * 1e6]));
+  return { rate: JOBS / seconds, perJob };
+}
+
+async function ceiling(): Promise<{ rate: number; perJob: Map<string, number> }> {
+  const prefix = `cpu-${randomUUID().slice(0, 6)}`;
+  const queue = new Queue("bench", { connection: connectRedis(redisServer.url), prefix });
+  const worker = new Worker("bench", async () => null, { connection: connectRedis(redisServer.url, { forWorker: true }), prefix, concurrency: CONCURRENCY });
+  await worker.waitUntilReady();
+  const result = await measure("BullMQ worker", queue, async (count) => {
+    for (let i = 0; i < count; i += 500) await queue.addBulk(Array.from({ length: Math.min(500, count - i) }, () => ({ name: "noop", data: {}, opts: { removeOnComplete: true } })));
+  });
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return result;
+}
+
+async function skywalker(): Promise<{ rate: number; perJob: Map<string, number> }> {
+  const logger = pino({ level: "silent" });
+  const settings = settingsFromEnv({}, { prefix: `cpu-${randomUUID().slice(0, 6)}`, concurrency: CONCURRENCY, functionsDir });
+  const redis = connectRedis(redisServer.url);
+  const registry = await FunctionRegistry.open(functionsDir, logger);
+  const store = new RunStore(redis, { prefix: settings.prefix, historyPerFunction: 100, ttlSeconds: 3600 });
+  const queue = new Queue(RUN_QUEUE, { connection: connectRedis(redisServer.url), prefix: settings.prefix });
+  const enqueuer = new RunEnqueuer(queue, store, redis, settings.prefix);
+  const fn = registry.get("noop")!;
+  const executor = new Executor({ settings, redisUrl: redisServer.url, redis, registry, store, metrics: createMetrics(), logger });
+  await executor.start();
+  const result = await measure("executor", queue as unknown as Queue, async (count) => {
+    for (let i = 0; i < count; i += 200) await Promise.all(Array.from({ length: Math.min(200, count - i) }, () => enqueuer.enqueue(fn, { environment: null, trigger: "api" })));
+  });
+  await executor.stop(5000);
+  await queue.obliterate({ force: true });
+  await queue.close();
+  redis.disconnect();
+  return result;
+}
+
+const rows: [string, { rate: number; perJob: Map<string, number> }][] = [
+  ["BullMQ in-process no-op (ceiling)", await ceiling()],
+  ["Skywalker", await skywalker()],
+];
+const lines = [`CPU per job at concurrency ${CONCURRENCY}, ${JOBS} jobs (µs of CPU time per job, from /proc):`, "", "| system | jobs/s | where | µs per job |", "| --- | --- | --- | --- |"];
+for (const [name, { rate, perJob }] of rows) {
+  const total = [...perJob.values()].reduce((sum, value) => sum + value, 0);
+  for (const [where, micros] of [...perJob].filter(([, micros]) => micros >= 0.5).sort()) lines.push(`| ${name} | ${Math.round(rate)} | ${where} | ${micros.toFixed(0)} |`);
+  lines.push(`| ${name} | ${Math.round(rate)} | **all** | **${total.toFixed(0)}** |`);
+}
+process.stdout.write(`${lines.join("\n")}\n`);
+await redisServer.stop();
+process.exit(0);
