@@ -16,6 +16,7 @@ import type { SchedulerStatus } from "./scheduler-state.ts";
 import { TurnBatch } from "../turn-batch.ts";
 import { redisKeys } from "../queue/keys.ts";
 import { LeaderLease } from "./leader-lease.ts";
+import { StandbyCheck } from "./standby-check.ts";
 import { idempotencyKeyOf, postTicks } from "./tick-poster.ts";
 import type { TickOutcome } from "./tick-poster.ts";
 
@@ -49,8 +50,20 @@ export class Chronomaster {
   private disabled = new Set<string>();
   private refreshTimer: NodeJS.Timeout | undefined;
   private control: { close(): Promise<void> } | undefined;
-  /** Ticks that fall due together go to the proxy as one batch. */
-  private readonly due = new TurnBatch<DueTick>((ticks) => void this.post(ticks));
+  /** Ticks that fall due together go to the proxy as one batch (by the leader). */
+  private readonly due = new TurnBatch<DueTick>((ticks) => {
+    if (this.lease.isLeader) void this.post(ticks);
+    else this.standby.push(ticks);
+  });
+  /** A standby's share: the ticks the leader has not delivered after STANDBY_DELAY_MS. */
+  private readonly standby = new StandbyCheck<DueTick>({
+    delayMs: STANDBY_DELAY_MS,
+    delivered: (ticks) => this.delivered(ticks),
+    send: (ticks) => {
+      this.log.warn({ ticks: ticks.length, first: idempotencyKeyOf(ticks[0]!.fn.name, ticks[0]!.dueAt) }, "the leader did not deliver these ticks; this replica sends them");
+      void this.post(ticks);
+    },
+  });
 
   constructor(deps: ChronomasterDeps) {
     this.deps = deps;
@@ -110,6 +123,7 @@ export class Chronomaster {
     this.lifecycle.to("stopping");
     clearInterval(this.refreshTimer);
     this.scheduler.clear();
+    this.standby.stop();
     await this.lease.stop();
     await this.control?.close();
     this.lifecycle.to("stopped");
@@ -158,10 +172,8 @@ export class Chronomaster {
     this.due.push({ fn, entry, dueAt });
   }
 
-  private async post(due: DueTick[]): Promise<void> {
+  private async post(ticks: DueTick[]): Promise<void> {
     const { settings } = this.deps;
-    const ticks = this.lease.isLeader ? due : await this.undelivered(due);
-    if (ticks.length === 0) return;
     const outcomes = await postTicks(
       { proxyUrl: settings.proxyUrl, token: settings.token, environment: settings.environment },
       ticks.map((tick) => ({ functionName: tick.fn.name, dueAt: tick.dueAt })),
@@ -169,18 +181,15 @@ export class Chronomaster {
     ticks.forEach((tick, index) => this.report(tick, outcomes[index] ?? { kind: "error", message: "no answer" }));
   }
 
-  /** A standby's share: after a while, the ticks whose Idempotency-Key no run has claimed. */
-  private async undelivered(ticks: DueTick[]): Promise<DueTick[]> {
-    await new Promise((resolve) => setTimeout(resolve, STANDBY_DELAY_MS).unref());
+  /** For each tick, whether a run has claimed its Idempotency-Key. */
+  private async delivered(ticks: DueTick[]): Promise<boolean[]> {
     const keys = redisKeys(this.deps.settings.prefix);
     try {
       const claimed = await this.deps.redis.mget(ticks.map((tick) => keys.idempotency(idempotencyKeyOf(tick.fn.name, tick.dueAt))));
-      const missing = ticks.filter((_, index) => claimed[index] === null);
-      if (missing.length > 0) this.log.warn({ ticks: missing.length, first: idempotencyKeyOf(missing[0]!.fn.name, missing[0]!.dueAt) }, "the leader did not deliver these ticks; this replica sends them");
-      return missing;
+      return claimed.map((id) => id !== null);
     } catch (error) {
       this.log.warn({ err: error }, "could not check the leader's ticks; sending them all (the proxy keeps one run per tick)");
-      return ticks;
+      return ticks.map(() => false);
     }
   }
 
