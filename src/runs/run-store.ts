@@ -68,7 +68,10 @@ export class RunStore {
     const json = JSON.stringify(record);
     // Two commands on one connection arrive in order, and auto-pipelining sends them in one write.
     const written = this.redis.set(this.keys.run(record.id), json, "EX", this.options.ttlSeconds, "XX");
-    if (!FINAL_STATUSES.has(record.status)) return void (await written);
+    if (!FINAL_STATUSES.has(record.status)) {
+      await written;
+      return;
+    }
     await Promise.all([written, this.redis.publish(this.keys.runFinishedChannel, options.announceWhole === true ? json : record.id)]);
   }
 
