@@ -4,26 +4,15 @@
 // or the BullMQ worker runs here), of its children (the sandbox host) and of Redis is read from
 // /proc before and after the drain. Linux only.
 // Run: node --no-node-snapshot bench/cpu-per-job.ts [--jobs 20000] [--concurrency 50]
-import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { Queue, Worker } from "bullmq";
-import pino from "pino";
-import { Executor } from "../src/executor/executor.ts";
-import { FunctionRegistry } from "../src/functions/function-registry.ts";
-import { createMetrics } from "../src/metrics/metrics.ts";
-import { RUN_QUEUE } from "../src/queue/keys.ts";
-import { RunEnqueuer } from "../src/queue/run-enqueuer.ts";
-import { connectRedis } from "../src/redis/connection.ts";
 import { startLocalRedis } from "../src/redis/local-redis.ts";
-import { RunStore } from "../src/runs/run-store.ts";
-import { settingsFromEnv } from "../src/settings.ts";
+import { bullmqConsumer, drained, skywalkerConsumer } from "./lib/consumers.ts";
+import type { Consumer } from "./lib/consumers.ts";
 import { numberFlag } from "./lib/report.ts";
 
 const JOBS = numberFlag("jobs", 20_000);
 const CONCURRENCY = numberFlag("concurrency", 50);
 const redisServer = await startLocalRedis();
-const functionsDir = fileURLToPath(new URL("./fixtures", import.meta.url));
 
 /** CPU seconds per process, split into its main thread and its other threads. */
 type Usage = Map<string, number>;
@@ -57,63 +46,29 @@ function usage(label: string): Usage {
   return out;
 }
 
-async function drained(queue: Queue): Promise<void> {
-  while ((await queue.count()) > 0 || (await queue.getActiveCount()) > 0) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
-async function measure(label: string, queue: Queue, add: (count: number) => Promise<void>): Promise<{ rate: number; perJob: Map<string, number> }> {
-  await add(300);
-  await drained(queue);
-  await queue.pause();
-  await add(JOBS);
-  const before = usage(label);
-  const started = performance.now();
-  await queue.resume();
-  await drained(queue);
-  const seconds = (performance.now() - started) / 1000;
-  const after = usage(label);
-  const perJob = new Map([...after].map(([key, value]) => [key, ((value - (before.get(key) ?? 0)) / JOBS) * 1e6]));
-  return { rate: JOBS / seconds, perJob };
-}
-
-async function ceiling(): Promise<{ rate: number; perJob: Map<string, number> }> {
-  const prefix = `cpu-${randomUUID().slice(0, 6)}`;
-  const queue = new Queue("bench", { connection: connectRedis(redisServer.url), prefix });
-  const worker = new Worker("bench", async () => null, { connection: connectRedis(redisServer.url, { forWorker: true }), prefix, concurrency: CONCURRENCY });
-  await worker.waitUntilReady();
-  const result = await measure("BullMQ worker", queue, async (count) => {
-    for (let i = 0; i < count; i += 500) await queue.addBulk(Array.from({ length: Math.min(500, count - i) }, () => ({ name: "noop", data: {}, opts: { removeOnComplete: true } })));
-  });
-  await worker.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  return result;
-}
-
-async function skywalker(): Promise<{ rate: number; perJob: Map<string, number> }> {
-  const logger = pino({ level: "silent" });
-  const settings = settingsFromEnv({}, { prefix: `cpu-${randomUUID().slice(0, 6)}`, concurrency: CONCURRENCY, functionsDir });
-  const redis = connectRedis(redisServer.url);
-  const registry = await FunctionRegistry.open(functionsDir, logger);
-  const store = new RunStore(redis, { prefix: settings.prefix, historyPerFunction: 100, ttlSeconds: 3600 });
-  const queue = new Queue(RUN_QUEUE, { connection: connectRedis(redisServer.url), prefix: settings.prefix });
-  const enqueuer = new RunEnqueuer(queue, store, redis, settings.prefix);
-  const fn = registry.get("noop")!;
-  const executor = new Executor({ settings, redisUrl: redisServer.url, redis, registry, store, metrics: createMetrics(), logger });
-  await executor.start();
-  const result = await measure("executor", queue as unknown as Queue, async (count) => {
-    for (let i = 0; i < count; i += 200) await Promise.all(Array.from({ length: Math.min(200, count - i) }, () => enqueuer.enqueue(fn, { environment: null, trigger: "api" })));
-  });
-  await executor.stop(5000);
-  await queue.obliterate({ force: true });
-  await queue.close();
-  redis.disconnect();
-  return result;
+async function measure(label: string, consumer: Consumer): Promise<{ rate: number; perJob: Map<string, number> }> {
+  const { queue } = consumer;
+  try {
+    await consumer.add(300);
+    await drained(queue);
+    await queue.pause();
+    await consumer.add(JOBS);
+    const before = usage(label);
+    const started = performance.now();
+    await queue.resume();
+    await drained(queue);
+    const seconds = (performance.now() - started) / 1000;
+    const after = usage(label);
+    const perJob = new Map([...after].map(([key, value]) => [key, ((value - (before.get(key) ?? 0)) / JOBS) * 1e6]));
+    return { rate: JOBS / seconds, perJob };
+  } finally {
+    await consumer.stop();
+  }
 }
 
 const rows: [string, { rate: number; perJob: Map<string, number> }][] = [
-  ["BullMQ in-process no-op (ceiling)", await ceiling()],
-  ["Skywalker", await skywalker()],
+  ["BullMQ in-process no-op (ceiling)", await measure("BullMQ worker", await bullmqConsumer(redisServer.url, CONCURRENCY))],
+  ["Skywalker", await measure("executor", await skywalkerConsumer(redisServer.url, CONCURRENCY))],
 ];
 const lines = [`CPU per job at concurrency ${CONCURRENCY}, ${JOBS} jobs (µs of CPU time per job, from /proc):`, "", "| system | jobs/s | where | µs per job |", "| --- | --- | --- | --- |"];
 for (const [name, { rate, perJob }] of rows) {

@@ -5,21 +5,12 @@
 // Each consumer is started and warmed up first; the jobs are preloaded on a paused queue and the
 // clock runs from resuming it until the last job is done.
 // Run alone: node --no-node-snapshot bench/throughput.ts [--jobs N] [--repeat R] [--only <system>]
-import { randomUUID } from "node:crypto";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Queue, Worker } from "bullmq";
-import pino from "pino";
-import { Executor } from "../src/executor/executor.ts";
-import { FunctionRegistry } from "../src/functions/function-registry.ts";
-import { createMetrics } from "../src/metrics/metrics.ts";
-import { RUN_QUEUE } from "../src/queue/keys.ts";
-import { RunEnqueuer } from "../src/queue/run-enqueuer.ts";
-import { connectRedis } from "../src/redis/connection.ts";
 import { startLocalRedis } from "../src/redis/local-redis.ts";
-import { RunStore } from "../src/runs/run-store.ts";
-import { settingsFromEnv } from "../src/settings.ts";
+import { bullmqConsumer, drained, skywalkerConsumer } from "./lib/consumers.ts";
+import type { Consumer } from "./lib/consumers.ts";
 import { format, summarize } from "./lib/stats.ts";
 import type { Summary } from "./lib/stats.ts";
 
@@ -27,27 +18,13 @@ const arg = (name: string, fallback: number) => {
   const at = process.argv.indexOf(`--${name}`);
   return at === -1 ? fallback : Number(process.argv[at + 1]);
 };
-const JOBS = arg("jobs", 3000);
+const JOBS = arg("jobs", 10_000);
 const REPEAT = arg("repeat", 3);
 const CONCURRENCY = [1, 10, 50];
-const processorFile = fileURLToPath(new URL("./peers/noop-processor.cjs", import.meta.url));
-const functionsDir = fileURLToPath(new URL("./fixtures", import.meta.url));
 const redisServer = await startLocalRedis();
-const logger = pino({ level: "silent" });
 
 /** Jobs run before the clock starts: processes spawned, code compiled and warmed. */
 const WARMUP_JOBS = 300;
-
-interface Consumer {
-  queue: Queue;
-  /** Adds `count` jobs. */
-  add(count: number): Promise<void>;
-  stop(): Promise<void>;
-}
-
-async function drained(queue: Queue): Promise<void> {
-  while ((await queue.count()) > 0 || (await queue.getActiveCount()) > 0) await new Promise((resolve) => setTimeout(resolve, 5));
-}
 
 /**
  * Warms the consumer up, then pauses the queue, preloads the jobs and times how long the consumer
@@ -69,55 +46,6 @@ async function measure(consumer: Consumer): Promise<number> {
     return JOBS / seconds;
   } finally {
     await consumer.stop();
-    await queue.obliterate({ force: true });
-    await queue.close();
-  }
-}
-
-async function bullmq(concurrency: number, mode: "in-process" | "worker-threads" | "child-processes"): Promise<number> {
-  const prefix = `bench-${randomUUID().slice(0, 6)}`;
-  const queue = new Queue("bench", { connection: connectRedis(redisServer.url), prefix });
-  const processor = mode === "in-process" ? async () => null : processorFile;
-  // This process runs with --no-node-snapshot (for isolated-vm), which worker threads refuse:
-  // BullMQ's threads get an execArgv of their own, or every job fails at once.
-  const worker = new Worker("bench", processor, {
-    connection: connectRedis(redisServer.url, { forWorker: true }),
-    prefix,
-    concurrency,
-    useWorkerThreads: mode === "worker-threads",
-    ...(mode === "worker-threads" ? { workerThreadsOptions: { execArgv: [] } } : {}),
-  });
-  await worker.waitUntilReady();
-  return measure({
-    queue,
-    add: async (count) => {
-      for (let i = 0; i < count; i += 500) await queue.addBulk(Array.from({ length: Math.min(500, count - i) }, () => ({ name: "noop", data: {}, opts: { removeOnComplete: true } })));
-    },
-    stop: () => worker.close(),
-  });
-}
-
-async function skywalker(concurrency: number): Promise<number> {
-  const settings = settingsFromEnv({}, { prefix: `bench-${randomUUID().slice(0, 6)}`, concurrency, functionsDir });
-  const redis = connectRedis(redisServer.url);
-  const registry = await FunctionRegistry.open(functionsDir, logger);
-  const store = new RunStore(redis, { prefix: settings.prefix, historyPerFunction: 100, ttlSeconds: 3600 });
-  const queue = new Queue(RUN_QUEUE, { connection: connectRedis(redisServer.url), prefix: settings.prefix });
-  const enqueuer = new RunEnqueuer(queue, store, redis, settings.prefix);
-  const fn = registry.get("noop")!;
-  const executor = new Executor({ settings, redisUrl: redisServer.url, redis, registry, store, metrics: createMetrics(), logger });
-  await executor.start();
-  try {
-    return await measure({
-      queue: queue as unknown as Queue,
-      // Through the enqueuer, as the proxy queues runs: a record and a job each.
-      add: async (count) => {
-        for (let i = 0; i < count; i += 200) await Promise.all(Array.from({ length: Math.min(200, count - i) }, () => enqueuer.enqueue(fn, { environment: null, trigger: "api" })));
-      },
-      stop: () => executor.stop(5000),
-    });
-  } finally {
-    redis.disconnect();
   }
 }
 
@@ -137,11 +65,11 @@ async function celery(concurrency: number): Promise<number | undefined> {
 
 type System = { name: string; run: (c: number) => Promise<number | undefined> };
 const systems: System[] = [
-  { name: "BullMQ in-process no-op (ceiling)", run: (c) => bullmq(c, "in-process") },
-  { name: "BullMQ sandboxed, worker threads", run: (c) => bullmq(c, "worker-threads") },
-  { name: "BullMQ sandboxed, child processes", run: (c) => bullmq(c, "child-processes") },
+  { name: "BullMQ in-process no-op (ceiling)", run: async (c) => measure(await bullmqConsumer(redisServer.url, c, "in-process")) },
+  { name: "BullMQ sandboxed, worker threads", run: async (c) => measure(await bullmqConsumer(redisServer.url, c, "worker-threads")) },
+  { name: "BullMQ sandboxed, child processes", run: async (c) => measure(await bullmqConsumer(redisServer.url, c, "child-processes")) },
   { name: "Celery 5 (original's stack)", run: celery },
-  { name: "Skywalker (isolate per function)", run: skywalker },
+  { name: "Skywalker (isolate per function)", run: async (c) => measure(await skywalkerConsumer(redisServer.url, c)) },
 ];
 
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1]! : "";

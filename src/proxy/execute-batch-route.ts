@@ -10,7 +10,7 @@ import { HttpError } from "../http/http-error.ts";
 import type { RunEnqueuer } from "../queue/run-enqueuer.ts";
 import type { Settings } from "../settings.ts";
 import { parseExecuteBody } from "./execute-body.ts";
-import { accepted, checkIdempotencyKey, findFunction } from "./execute-route.ts";
+import { accepted, checkIdempotencyKey, enqueueRequestOf, findFunction } from "./execute-route.ts";
 
 /** Most runs in one batch; a chronomaster sends bigger instants in several. */
 export const MAX_BATCH_RUNS = 250;
@@ -36,13 +36,7 @@ export function executeBatchHandler(deps: ExecuteBatchDeps): RequestHandler {
           const idempotencyKey = checkIdempotencyKey(key, `\`runs.${index}.idempotencyKey\``);
           const request = parseExecuteBody(payload);
           const fn = findFunction(registry, request.function);
-          const { id, status, duplicate } = await enqueuer.enqueue(fn, {
-            ...(request.args === undefined ? {} : { args: request.args }),
-            ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-            scheduledAt: request.scheduledAt ?? null,
-            environment: request.environment ?? settings.environment,
-            trigger: request.trigger,
-          });
+          const { id, status, duplicate } = await enqueuer.enqueue(fn, enqueueRequestOf(request, settings, { idempotencyKey, notify: false }));
           return accepted(id, status, duplicate);
         } catch (error) {
           if (!(error instanceof HttpError)) throw error;

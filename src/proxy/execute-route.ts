@@ -6,10 +6,11 @@ import { ErrorCodes } from "../errors.ts";
 import type { FunctionRegistry } from "../functions/function-registry.ts";
 import type { LoadedFunction } from "../functions/types.ts";
 import { HttpError } from "../http/http-error.ts";
-import type { RunEnqueuer } from "../queue/run-enqueuer.ts";
+import type { EnqueueRequest, RunEnqueuer } from "../queue/run-enqueuer.ts";
 import type { RunStore } from "../runs/run-store.ts";
 import type { Settings } from "../settings.ts";
 import { executeInputFromQuery, parseExecuteBody } from "./execute-body.ts";
+import type { ExecuteRequest } from "./execute-body.ts";
 import type { RunWaiter } from "./run-waiter.ts";
 
 const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
@@ -30,14 +31,7 @@ export function executeHandler(deps: ExecuteDeps): RequestHandler {
     const waitMs = waitTimeoutMs(req, settings.waitMaxMs);
     const idempotencyKey = idempotencyKeyOf(req);
     const fn = findFunction(registry, request.function);
-    const { id, status, duplicate } = await enqueuer.enqueue(fn, {
-      ...(request.args === undefined ? {} : { args: request.args }),
-      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-      scheduledAt: request.scheduledAt ?? null,
-      environment: request.environment ?? settings.environment,
-      trigger: request.trigger,
-      ...(waitMs === undefined ? {} : { notify: true }),
-    });
+    const { id, status, duplicate } = await enqueuer.enqueue(fn, enqueueRequestOf(request, settings, { idempotencyKey, notify: waitMs !== undefined }));
     logger.info({ function: fn.name, runId: id, trigger: request.trigger, status, duplicate }, duplicate ? "run already accepted" : "run accepted");
     res.location(`/runs/${encodeURIComponent(id)}`);
     if (waitMs !== undefined) {
@@ -53,6 +47,18 @@ export function executeHandler(deps: ExecuteDeps): RequestHandler {
       return;
     }
     res.status(duplicate || status === "skipped" ? 200 : 202).json(accepted(id, status, duplicate));
+  };
+}
+
+/** What the enqueuer needs of a validated request. */
+export function enqueueRequestOf(request: ExecuteRequest, settings: Settings, extra: { idempotencyKey: string | undefined; notify: boolean }): EnqueueRequest {
+  return {
+    ...(request.args === undefined ? {} : { args: request.args }),
+    ...(extra.idempotencyKey === undefined ? {} : { idempotencyKey: extra.idempotencyKey }),
+    scheduledAt: request.scheduledAt ?? null,
+    environment: request.environment ?? settings.environment,
+    trigger: request.trigger,
+    ...(extra.notify ? { notify: true } : {}),
   };
 }
 
