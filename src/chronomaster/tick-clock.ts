@@ -66,15 +66,15 @@ class EveryClock implements TickClock {
   private arm(): void {
     this.timer = setTimeout(() => {
       if (this.stopped) return;
-      const now = Date.now();
-      const due: number[] = [];
-      for (let at = this.dueAt; at <= now; at += this.everyMs) due.push(at);
-      if (due.length === 0) due.push(this.dueAt); // a timer that fired a millisecond early
-      this.dueAt = (due.at(-1) ?? this.dueAt) + this.everyMs;
+      // Every tick due by now (at least this one: a timer may fire a millisecond early), counted
+      // rather than listed, so that a long stall costs nothing: only the newest are fired.
+      const due = Math.max(1, Math.floor((Date.now() - this.dueAt) / this.everyMs) + 1);
+      const first = this.dueAt;
+      this.dueAt = first + due * this.everyMs;
       this.arm();
-      const late = due.splice(0, Math.max(0, due.length - MAX_LATE_TICKS));
-      if (late.length > 0) this.handlers.onMissed(late.length);
-      for (const at of due) this.handlers.onTick(new Date(at));
+      const fired = Math.min(due, MAX_LATE_TICKS);
+      if (due > fired) this.handlers.onMissed(due - fired);
+      for (let i = due - fired; i < due; i++) this.handlers.onTick(new Date(first + i * this.everyMs));
     }, Math.max(0, this.dueAt - Date.now()));
     this.timer.unref();
   }

@@ -77,15 +77,14 @@ export class RunStore {
 
   /** The record as stored, when its status is final (no live status: for waiters). */
   async final(id: string): Promise<RunRecord | undefined> {
-    const json = await this.redis.get(this.keys.run(id));
-    const record = json === null ? undefined : (JSON.parse(json) as RunRecord);
+    const record = await this.stored(id);
     return record !== undefined && FINAL_STATUSES.has(record.status) ? record : undefined;
   }
 
   /** The record, with its live status while its job is in the queue. */
   async get(id: string): Promise<RunRecord | undefined> {
-    const json = await this.redis.get(this.keys.run(id));
-    return json === null ? undefined : this.live.resolve(JSON.parse(json) as RunRecord);
+    const record = await this.stored(id);
+    return record === undefined ? undefined : this.live.resolve(record);
   }
 
   /** The function's most recent runs, newest first. */
@@ -99,5 +98,10 @@ export class RunStore {
 
   async latest(functionName: string): Promise<RunRecord | undefined> {
     return (await this.history(functionName, 1))[0];
+  }
+
+  private async stored(id: string): Promise<RunRecord | undefined> {
+    const json = await this.redis.get(this.keys.run(id));
+    return json === null ? undefined : (JSON.parse(json) as RunRecord);
   }
 }

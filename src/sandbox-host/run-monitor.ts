@@ -89,7 +89,7 @@ export class RunMonitor {
 
   /** Forgets the lines held and what they counted against the limit. */
   discard(): void {
-    for (const entry of this.held ?? []) this.logBytes -= byteLength(entry.msg) + 1;
+    for (const entry of this.held ?? []) this.logBytes -= Buffer.byteLength(entry.msg) + 1;
     this.held = undefined;
     this.heldOverLimit = false;
   }
@@ -98,7 +98,7 @@ export class RunMonitor {
   log(level: unknown, msg: unknown): void {
     if (this.breach !== undefined || this.heldOverLimit) return;
     const text = typeof msg === "string" ? msg : String(msg);
-    const bytes = byteLength(text) + 1;
+    const bytes = Buffer.byteLength(text) + 1;
     if (this.logBytes + bytes > this.limits.maxLogBytes) {
       // Held lines are inside a synchronous call of the isolate: disposing it from here is not
       // safe, so the breach waits for the call to return.
@@ -146,8 +146,4 @@ export class RunMonitor {
     this.logsTruncated = true;
     this.trip(ErrorCodes.LOG_LIMIT, `the run wrote more than ${this.limits.maxLogBytes} bytes of logs (limits.maxLogBytes)`);
   }
-}
-
-function byteLength(text: string): number {
-  return Buffer.byteLength(text);
 }
