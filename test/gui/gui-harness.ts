@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { chromium } from "playwright-core";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { expect } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
 import { ChronomasterServer } from "../../src/chronomaster/chronomaster-server.ts";
 import { FunctionRegistry } from "../../src/functions/function-registry.ts";
 import { subscribeControl } from "../../src/queue/control-channel.ts";
@@ -44,6 +44,29 @@ export async function launchBrowser(): Promise<Browser> {
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
+}
+
+/**
+ * For a suite: one browser for all its tests, and a harness per test, closed after it. Answers a
+ * function that opens the test's harness.
+ */
+export function useGuiHarnesses(): (functions: Record<string, FunctionFixture>, settings?: Partial<Settings>) => Promise<GuiHarness> {
+  let browser: Browser | undefined;
+  let harness: GuiHarness | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+  return async (functions, settings) => {
+    harness = await openGuiHarness({ redisUrl: inject("redisUrl"), ...(browser === undefined ? {} : { browser }), functions, ...(settings === undefined ? {} : { settings }) });
+    return harness;
+  };
 }
 
 export interface GuiHarness {

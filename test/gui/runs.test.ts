@@ -3,24 +3,14 @@
 // work alone; user-controlled text shown as text; screenshots at desktop and phone widths.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { echo, eventually, inPage, launchBrowser, openGuiHarness, RESULTS_DIR, ticking, waitFor } from "./gui-harness.ts";
-import type { FunctionFixture, GuiHarness } from "./gui-harness.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { echo, eventually, inPage, RESULTS_DIR, ticking, useGuiHarnesses, waitFor } from "./gui-harness.ts";
+import type { FunctionFixture } from "./gui-harness.ts";
 
-let browser: Browser;
-let harness: GuiHarness | undefined;
-
+const open = useGuiHarnesses();
 beforeAll(async () => {
-  browser = await launchBrowser();
   await mkdir(RESULTS_DIR, { recursive: true });
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
 });
 
 const flow: FunctionFixture = {
@@ -32,10 +22,6 @@ const hostile: FunctionFixture = {
   code: "export const main = () => { console.log('<img src=x onerror=\"document.title=1\">'); throw new Error('<b>bold</b> failure'); };",
 };
 
-const open = async (functions: Record<string, FunctionFixture>) => {
-  harness = await openGuiHarness({ redisUrl: inject("redisUrl"), browser, functions });
-  return harness;
-};
 const updates = async (page: Page) => Number(await page.locator("body").getAttribute("data-updates"));
 const detail = (page: Page) => page.locator("#run-detail");
 

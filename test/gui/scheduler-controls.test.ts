@@ -1,28 +1,10 @@
 // The GUI's controls in a real browser against a real service: stop and start, the per-function
 // switch, reload, and load errors on the page.
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { eventually, launchBrowser, openGuiHarness, ticking, waitFor } from "./gui-harness.ts";
-import type { FunctionFixture, GuiHarness } from "./gui-harness.ts";
+import { describe, expect, it } from "vitest";
+import { eventually, ticking, useGuiHarnesses, waitFor } from "./gui-harness.ts";
+import type { GuiHarness } from "./gui-harness.ts";
 
-let browser: Browser;
-let harness: GuiHarness | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-const open = async (functions: Record<string, FunctionFixture>) => {
-  harness = await openGuiHarness({ redisUrl: inject("redisUrl"), browser, functions });
-  return harness;
-};
+const open = useGuiHarnesses();
 const firedAfter = async (h: GuiHarness, name: string, time: number) => (await h.scheduled(name)).filter((run) => Date.parse(run.scheduledAt!) > time);
 const row = (name: string) => `#functions tbody tr[data-item="${name}"]`;
 

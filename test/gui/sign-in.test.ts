@@ -1,29 +1,15 @@
 // With SKYWALKER_TOKEN set, in a real browser: the page asks for the token, works after sign-in
 // through an HttpOnly SameSite=Strict cookie, refuses cross-site writes, and the API refuses
 // callers without the token while Bearer keeps working for scripts.
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { eventually, inPage, launchBrowser, openGuiHarness, ticking } from "./gui-harness.ts";
-import type { GuiHarness } from "./gui-harness.ts";
+import { describe, expect, it } from "vitest";
+import { eventually, inPage, ticking, useGuiHarnesses } from "./gui-harness.ts";
 
 const TOKEN = "correct-horse-battery-staple";
-let browser: Browser;
-let harness: GuiHarness | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const open = useGuiHarnesses();
 
 describe("chronomaster GUI: sign-in", () => {
   it("asks for the token, works after sign-in, and the API refuses without it", async () => {
-    const h = (harness = await openGuiHarness({ redisUrl: inject("redisUrl"), browser, functions: { ticker: ticking("ticker") }, settings: { token: TOKEN } }));
+    const h = await open({ ticker: ticking("ticker") }, { token: TOKEN });
     for (const path of ["/api/state", "/api/fleet", "/api/events", "/api/functions/ticker/runs", "/metrics"]) {
       const answer = await fetch(`${h.url}${path}`);
       expect(answer.status, path).toBe(401);
