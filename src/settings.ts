@@ -14,6 +14,7 @@ const EnvSchema = z.object({
   environment: z.string().min(1).optional(),
   SKYWALKER_BIND: z.string().min(1).default("127.0.0.1"),
   SKYWALKER_PROXY_PORT: port.default(5000),
+  SKYWALKER_PROXY_REUSE_PORT: z.enum(["true", "false", "1", "0"]).default("false"),
   SKYWALKER_GUI_PORT: port.default(5050),
   SKYWALKER_EXECUTOR_PORT: port.default(5100),
   SKYWALKER_SOURCE: z.enum(["folder", "configmap"]).default("folder"),
@@ -43,6 +44,12 @@ export interface Settings {
   /** Address the HTTP servers listen on. @default "127.0.0.1" */
   bind: string;
   proxyPort: number;
+  /**
+   * Let several proxy processes listen on the same port (SO_REUSEPORT; Linux, FreeBSD): the
+   * kernel spreads new connections over them. Off by default, so a second Skywalker started
+   * by mistake on a busy port fails instead of taking part of its traffic.
+   */
+  proxyReusePort: boolean;
   guiPort: number;
   /** Health and metrics of an executor started alone (role executor). */
   executorPort: number;
@@ -88,6 +95,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides:
     environment: e.SKYWALKER_ENV ?? e.environment ?? "production",
     bind: e.SKYWALKER_BIND,
     proxyPort,
+    proxyReusePort: e.SKYWALKER_PROXY_REUSE_PORT === "true" || e.SKYWALKER_PROXY_REUSE_PORT === "1",
     guiPort: e.SKYWALKER_GUI_PORT,
     executorPort: e.SKYWALKER_EXECUTOR_PORT,
     source: e.SKYWALKER_SOURCE,

@@ -1,6 +1,7 @@
 // The proxy as a long-lived part: owns its queue producer and run-finished subscription, listens on
 // settings.bind:settings.proxyPort, and drains open requests on stop.
 import { once } from "node:events";
+import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Queue } from "bullmq";
@@ -78,7 +79,8 @@ export class ProxyServer {
         waiter: this.waiter,
         notReady: () => (this.lifecycle.state === "running" ? undefined : `the proxy is ${this.lifecycle.state}`),
       });
-      const server = app.listen(settings.proxyPort, settings.bind);
+      const server = createServer(app);
+      server.listen({ port: settings.proxyPort, host: settings.bind, reusePort: settings.proxyReusePort });
       this.server = server;
       await once(server, "listening");
       this.lifecycle.to("running", { url: this.url });

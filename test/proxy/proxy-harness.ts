@@ -25,7 +25,7 @@ export async function openProxyHarness(options: { redisUrl: string; functionsDir
     },
   });
   const proxy = new ProxyServer({
-    settings: { ...harness.settings, proxyPort: 0, bind: "127.0.0.1" },
+    settings: { ...harness.settings, proxyPort: options.settings?.proxyPort ?? 0, bind: "127.0.0.1" },
     redisUrl: options.redisUrl,
     redis: harness.redis,
     registry: harness.registry,
