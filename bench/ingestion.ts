@@ -45,13 +45,29 @@ interface System {
 
 const functions = writeFunctions([{ name: "noop" }]);
 
-const skywalker: System = {
-  name: "Skywalker proxy (1 Node process)",
-  async start(redisUrl) {
-    const proxy = await startRole("proxy", { redisUrl, functionsDir: functions.dir, prefix: `bench-${randomUUID().slice(0, 6)}`, logName: "ingestion-proxy" });
-    return { url: `${proxy.url}/execute`, body: JSON.stringify({ function: "noop" }), pids: () => [proxy.pid], stop: () => proxy.stop() };
-  },
-};
+/** `processes` > 1: proxies sharing one port (SKYWALKER_PROXY_REUSE_PORT), as replicas share a Service. */
+function skywalkerProxy(processes: number): System {
+  return {
+    name: processes === 1 ? "Skywalker proxy (1 Node process)" : `Skywalker proxy (${processes} Node processes, one port)`,
+    async start(redisUrl) {
+      const port = await freePort();
+      const prefix = `bench-${randomUUID().slice(0, 6)}`;
+      const proxies = await Promise.all(
+        Array.from({ length: processes }, (_, index) =>
+          startRole("proxy", { redisUrl, functionsDir: functions.dir, prefix, port, env: { SKYWALKER_PROXY_REUSE_PORT: String(processes > 1) }, logName: `ingestion-proxy-${index}` }),
+        ),
+      );
+      return {
+        url: `${proxies[0]!.url}/execute`,
+        body: JSON.stringify({ function: "noop" }),
+        pids: () => proxies.map((proxy) => proxy.pid),
+        stop: async () => {
+          await Promise.all(proxies.map((proxy) => proxy.stop()));
+        },
+      };
+    },
+  };
+}
 
 /** `threads` > 1: gunicorn's gthread workers, which keep connections alive; else its default sync workers. */
 function celeryPeer(workers: number, threads: number, resultBackend: boolean): System {
@@ -142,14 +158,16 @@ function peerMissing(): string | undefined {
   return check.status === 0 ? undefined : (check.stderr.trim().split("\n").at(-1) ?? "a module is missing");
 }
 
-const systems: System[] = [skywalker];
+const ourSystems = [skywalkerProxy(1), skywalkerProxy(2)];
+const peers: System[] = [];
 const missing = peerMissing();
 if (missing === undefined) {
-  systems.push(celeryPeer(1, 1, true), celeryPeer(GUNICORN_WORKERS, 1, true), celeryPeer(GUNICORN_WORKERS, 4, true));
-  if (hasFlag("lean-celery")) systems.push(celeryPeer(GUNICORN_WORKERS, 4, false));
+  peers.push(celeryPeer(1, 1, true), celeryPeer(GUNICORN_WORKERS, 1, true), celeryPeer(GUNICORN_WORKERS, 4, true));
+  if (hasFlag("lean-celery")) peers.push(celeryPeer(GUNICORN_WORKERS, 4, false));
 } else {
   print(`The Celery peer is skipped: ${missing} (apt-get install python3-celery python3-flask python3-redis python3-gunicorn).\n`);
 }
+const systems = [...ourSystems, ...peers];
 
 const rates = new Map<string, number[]>();
 const latencies = new Map<string, { p50: number[]; p99: number[] }>();
@@ -209,19 +227,25 @@ print(
     }),
   ),
 );
-const ours = summaries.get(skywalker.name);
-const peerRows = systems.slice(1).map((peer) => {
+const peerRows = peers.map((peer) => {
   const theirs = summaries.get(peer.name);
-  const ratio = ours && theirs ? ours.median / theirs.median : undefined;
-  return [`÷ ${peer.name}`, ratio === undefined ? "n/a" : ratio.toFixed(2), ratio === undefined ? "n/a" : ratio >= 5 ? "met" : "missed"];
+  return [
+    `÷ ${peer.name}`,
+    ...ourSystems.map((system) => {
+      const ours = summaries.get(system.name);
+      return ours && theirs ? (ours.median / theirs.median).toFixed(2) : "n/a";
+    }),
+  ];
 });
-if (peerRows.length > 0) print(`\n${table(["Skywalker ÷ peer (medians)", "ratio", "target ≥ 5"], peerRows)}`);
+if (peerRows.length > 0) print(`\n${table(["Skywalker ÷ peer (medians)", ...ourSystems.map((system) => system.name.replace("Skywalker proxy ", ""))], peerRows)}`);
 // The verdict is against the fastest configuration of the original's stack, not the weakest.
-const original = systems.slice(1).filter((peer) => !peer.name.includes("no result backend") && summaries.has(peer.name));
+const original = peers.filter((peer) => !peer.name.includes("no result backend") && summaries.has(peer.name));
 const fastest = original.sort((a, b) => summaries.get(b.name)!.median - summaries.get(a.name)!.median)[0];
-if (ours && fastest) {
+for (const system of ourSystems) {
+  const ours = summaries.get(system.name);
+  if (ours === undefined || fastest === undefined) continue;
   const ratio = ours.median / summaries.get(fastest.name)!.median;
-  print(`\nTarget ≥ 5 × the Celery peer, against its fastest configuration here (${fastest.name}): ${ratio >= 5 ? "met" : "missed"} (${ratio.toFixed(2)} ×).`);
+  print(`\nTarget ≥ 5 × the Celery peer, against its fastest configuration here (${fastest.name}), ${system.name}: ${ratio >= 5 ? "met" : "missed"} (${ratio.toFixed(2)} ×).`);
 }
 functions.remove();
 process.exit(0);

@@ -39,6 +39,8 @@ export interface StartOptions {
   logName?: string;
   /** Extra flags for node, e.g. --cpu-prof. */
   nodeFlags?: string[];
+  /** Its HTTP port (a free one by default); several proxies share one with SKYWALKER_PROXY_REUSE_PORT. */
+  port?: number;
 }
 
 const started = new Set<ChildProcess>();
@@ -50,7 +52,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => 
 
 /** Starts `skywalker start --role <role>` and resolves once its /readyz answers 200. */
 export async function startRole(role: Role, options: StartOptions): Promise<SkywalkerProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   // `--profile <role>` on any scenario's command line: that role writes a CPU profile to bench/out/ on exit.
   const profiled = process.argv.includes("--profile") && process.argv[process.argv.indexOf("--profile") + 1] === role;
   const nodeFlags = [...(options.nodeFlags ?? []), ...(profiled ? ["--cpu-prof", "--cpu-prof-dir", OUT_DIR, "--cpu-prof-name", `${options.logName ?? role}-${Date.now()}.cpuprofile`] : [])];
