@@ -36,6 +36,9 @@ export async function bullmqConsumer(redisUrl: string, concurrency: number, mode
   const prefix = `bench-${randomUUID().slice(0, 6)}`;
   const queue = new Queue("bench", { connection: connectRedis(redisUrl), prefix });
   const processor = mode === "in-process" ? async () => null : fileURLToPath(new URL("../peers/noop-processor.cjs", import.meta.url));
+  // BullMQ pipes each child process's output into ours: at concurrency 50, more listeners on
+  // stdout and stderr than Node's leak warning expects.
+  if (mode === "child-processes") for (const stream of [process.stdout, process.stderr]) stream.setMaxListeners(Math.max(stream.getMaxListeners(), 4 * concurrency + 10));
   // This process runs with --no-node-snapshot (for isolated-vm), which worker threads refuse:
   // BullMQ's threads get an execArgv of their own, or every job fails at once.
   const worker = new Worker("bench", processor, {
