@@ -4,7 +4,7 @@
 // Run: node --no-node-snapshot bench/run-all.ts [--only 2,3] [--quick]
 //   --quick: shorter runs (one repeat, short durations): a smoke test, not figures to quote.
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { availableParallelism, loadavg } from "node:os";
@@ -56,17 +56,46 @@ function runScript(scenario: Scenario): Promise<{ code: number | null; stdout: s
 }
 
 const busy = () => loadavg()[0]! > availableParallelism() / 2;
+
+/** Share of CPU time the machine spent idle over `ms` (from /proc/stat; Linux). */
+async function idleShare(ms: number): Promise<number | undefined> {
+  const sample = () => {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: fields[3]! + (fields[4] ?? 0), total: fields.reduce((sum, value) => sum + value, 0) };
+  };
+  try {
+    const before = sample();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    const after = sample();
+    return (after.idle - before.idle) / Math.max(1, after.total - before.total);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits (up to a minute) for the CPUs to be 90% idle over a second: a scenario's processes can
+ * take a while to wind down (gunicorn's workers, Redis writing its file), and the next scenario
+ * would measure them. Returns how long it waited and the idle share it saw last.
+ */
+async function settle(): Promise<{ seconds: number; idle: number | undefined }> {
+  const startedAt = performance.now();
+  let idle = await idleShare(1000);
+  while (idle !== undefined && idle < 0.9 && performance.now() - startedAt < 60_000) idle = await idleShare(1000);
+  return { seconds: (performance.now() - startedAt) / 1000, idle };
+}
 emit(`# Skywalker benchmarks${quick ? " (--quick: smoke test, not figures to quote)" : ""}\n`);
 emit(`Run ${new Date().toISOString()} on:\n\n${machineDescription()}\n`);
 if (busy()) emit(`**The machine was busy when the run started (load average ${loadavg()[0]!.toFixed(2)} on ${availableParallelism()} cores): these figures are provisional.**\n`);
 const failed: string[] = [];
 for (const scenario of selected) {
   progress(`\n=== scenario ${scenario.number}: ${scenario.title} (bench/${scenario.script}) ===`);
+  const settled = await settle();
   const loadBefore = loadavg()[0]!;
   const { code, stdout, seconds } = await runScript(scenario);
   emit(`## ${scenario.number}. ${scenario.title}\n`);
   const args = quick ? scenario.quickArgs : scenario.args;
-  emit(`\`node --no-node-snapshot bench/${scenario.script}${args.length > 0 ? ` ${args.join(" ")}` : ""}\` (${seconds.toFixed(0)} s; load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after)\n`);
+  emit(`\`node --no-node-snapshot bench/${scenario.script}${args.length > 0 ? ` ${args.join(" ")}` : ""}\` (${seconds.toFixed(0)} s; started after ${settled.seconds.toFixed(0)} s of waiting for the CPUs to be idle${settled.idle === undefined ? "" : ` (${(settled.idle * 100).toFixed(0)}% idle)`}; load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after)\n`);
   emit(scenario.plain === true ? `\`\`\`\n${stdout.trim()}\n\`\`\`\n` : `${stdout.trim()}\n`);
   if (code !== 0) {
     failed.push(`${scenario.number} (${scenario.script}, exit ${code})`);
