@@ -33,7 +33,12 @@ export async function openProxyHarness(options: { redisUrl: string; functionsDir
     metrics: harness.metrics,
     logger: pino({ level: "info" }, sink),
   });
-  await proxy.start();
+  try {
+    await proxy.start();
+  } catch (error) {
+    await harness.close();
+    throw error;
+  }
   const url = proxy.url;
   return {
     ...harness,
