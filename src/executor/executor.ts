@@ -127,7 +127,7 @@ export class Executor {
       const loadError = registry.loadError(data.function);
       const code = loadError?.code ?? ErrorCodes.FUNCTION_NOT_FOUND;
       const message = loadError?.message ?? `no function named "${data.function}" is loaded on executor ${this.id}`;
-      await store.update({ ...placeholder(data, queuedAt), status: "failed", attempt, executorId: this.id, error: { code, message, retryable: false } });
+      await store.update({ ...placeholder(data, queuedAt), status: "failed", attempt, executorId: this.id, error: { code, message, retryable: false } }, { announce: data.notify === true });
       metrics.runs.inc({ function: data.function, status: "failed" });
       throw new UnrecoverableError(`${code}: ${message}`);
     }
@@ -151,7 +151,7 @@ export class Executor {
     }
     // Not awaited: the write leaves for Redis before BullMQ completes the job (which is what makes
     // the run final for the queue), and waiting for its answer would cost a round trip per run.
-    store.update(record, { announceWhole: data.notify === true }).catch((error: unknown) => this.log.error({ err: error, function: fn.name, runId: data.runId }, "could not store a run record"));
+    store.update(record, { announce: data.notify === true }).catch((error: unknown) => this.log.error({ err: error, function: fn.name, runId: data.runId }, "could not store a run record"));
     metrics.runs.inc({ function: fn.name, status: record.status });
     metrics.runDuration.observe({ function: fn.name }, record.durationMs / 1000);
     if (record.status === "failed") throw new UnrecoverableError(`${record.error?.code}: ${record.error?.message}`);

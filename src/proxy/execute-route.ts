@@ -37,7 +37,8 @@ export function executeHandler(deps: ExecuteDeps): RequestHandler {
     if (waitMs !== undefined) {
       const abort = new AbortController();
       res.on("close", () => abort.abort());
-      const record = await waiter.wait(id, waitMs, abort.signal);
+      // A duplicate's run was queued by an earlier request, which may not have waited for it.
+      const record = await waiter.wait(id, waitMs, { signal: abort.signal, announced: !duplicate });
       if (record !== undefined) {
         res.status(200).json(record);
         return;

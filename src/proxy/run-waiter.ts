@@ -1,7 +1,8 @@
 // Waits for runs to reach a final status, for `POST /execute?wait=1`. One Redis subscription to the
-// run-finished channel serves every waiting request: the executor announces a run someone waits
-// for with its whole record, so answering costs no read. A waiter reads the record once after
-// subscribing, because the run may have finished before anyone listened.
+// run-finished channel serves every waiting request: the executor announces a run queued by a
+// waiting request with its whole record, so answering costs no read. A waiter reads the record
+// once after subscribing, because the run may have finished before anyone listened. A run queued
+// without a waiter (a `?wait=1` repeating its Idempotency-Key) is not announced: its waiter polls.
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { redisKeys } from "../queue/keys.ts";
@@ -9,6 +10,9 @@ import type { RunRecord } from "../run-record.ts";
 import type { RunStore } from "../runs/run-store.ts";
 
 type Settle = (record: RunRecord | undefined) => void;
+
+/** A waiter for a run nobody announces reads it after these delays, then every last one. */
+const POLL_DELAYS_MS = [25, 50, 100, 200, 500];
 
 export class RunWaiter {
   private readonly subscriber: Redis;
@@ -51,13 +55,17 @@ export class RunWaiter {
 
   /**
    * The run's final record, or undefined when it is not final within `timeoutMs` (or the wait was
-   * aborted or the waiter closed).
+   * aborted or the waiter closed). `announced: false`: the run was queued without a waiter, so no
+   * announcement will come, and the record is polled.
    */
-  async wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<RunRecord | undefined> {
+  async wait(id: string, timeoutMs: number, options: { signal?: AbortSignal; announced?: boolean } = {}): Promise<RunRecord | undefined> {
+    const { signal, announced = true } = options;
     if (this.closed || signal?.aborted === true) return undefined;
+    let poll: NodeJS.Timeout | undefined;
     const done = new Promise<RunRecord | undefined>((resolve) => {
       const settle: Settle = (record) => {
         clearTimeout(timer);
+        clearTimeout(poll);
         signal?.removeEventListener("abort", onAbort);
         this.remove(id, settle);
         resolve(record);
@@ -73,6 +81,16 @@ export class RunWaiter {
     // Without the subscription the read below and the last read on timeout still answer.
     await this.start().catch((error: unknown) => this.logger.warn({ err: error }, "could not subscribe to finished runs"));
     void this.settleFromStore(id);
+    if (!announced) {
+      let reads = 0;
+      const next = () => {
+        poll = setTimeout(() => {
+          if (!this.waiting.has(id)) return;
+          void this.settleFromStore(id).then(() => this.waiting.has(id) && next());
+        }, POLL_DELAYS_MS[Math.min(reads++, POLL_DELAYS_MS.length - 1)]);
+      };
+      next();
+    }
     return done;
   }
 

@@ -26,3 +26,30 @@ describe("proxy and executor", () => {
     expect(((await stored.json()) as RunRecord).status).toBe("succeeded");
   });
 });
+
+describe("?wait=1 repeating the Idempotency-Key of a run queued without a wait", () => {
+  let late: ProxyHarness;
+  beforeAll(async () => {
+    late = await openProxyHarness({ redisUrl: inject("redisUrl"), functionsDir });
+  });
+  afterAll(async () => {
+    await late.close();
+  });
+
+  it("answers the run's record once it ends, though nothing announces it", async () => {
+    const headers = { "idempotency-key": `late-waiter-${Date.now()}` };
+    const first = await late.call("/execute", { json: { function: "hello-skywalker" }, headers });
+    expect(first.status).toBe(202);
+    const { id } = (await first.json()) as { id: string };
+    const started = Date.now();
+    const waited = late.call("/execute?wait=1&timeoutMs=20000", { json: { function: "hello-skywalker" }, headers });
+    // No executor yet: the run is still queued when the wait begins.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await late.startExecutor();
+    const response = await waited;
+    expect(response.status).toBe(200);
+    expect((await response.json()) as RunRecord).toMatchObject({ id, status: "succeeded" });
+    // Found by polling, not by the last read when the 20 s are over.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});

@@ -23,14 +23,40 @@ function record(status: RunStatus): RunRecord {
 }
 
 describe("RunWaiter", () => {
-  it("answers when the run's final record is published", async () => {
+  it("answers every waiter of a run when its final record is announced", async () => {
     const run = record("queued");
     await store.create(run);
     const waits = [waiter.wait(run.id, 5000), waiter.wait(run.id, 5000)];
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await store.update({ ...run, status: "running" });
-    await store.update({ ...run, status: "succeeded", result: 42 });
+    await store.update({ ...run, status: "running" }, { announce: true });
+    await store.update({ ...run, status: "succeeded", result: 42 }, { announce: true });
     for (const answer of await Promise.all(waits)) expect(answer).toMatchObject({ id: run.id, status: "succeeded", result: 42 });
+  });
+
+  it("polls for a run that nobody announces, and answers it well before the timeout", async () => {
+    const run = record("queued");
+    await store.create(run);
+    const started = Date.now();
+    const wait = waiter.wait(run.id, 20_000, { announced: false });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await store.update({ ...run, status: "succeeded", result: "polled" });
+    expect(await wait).toMatchObject({ id: run.id, status: "succeeded", result: "polled" });
+    // Found by a poll (at most 500 ms apart), not by the last read at the timeout.
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("does not announce a final record nobody waits for", async () => {
+    const subscriber = connectRedis(redisUrl);
+    const heard: string[] = [];
+    subscriber.on("message", (_channel: string, message: string) => heard.push(message));
+    await subscriber.subscribe(`${prefix}:events:run-finished`);
+    const run = record("queued");
+    await store.create(run);
+    await store.update({ ...run, status: "succeeded" });
+    await store.update({ ...run, status: "failed" }, { announce: true });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    subscriber.disconnect();
+    expect(heard.map((message) => (JSON.parse(message) as RunRecord).status)).toEqual(["failed"]);
   });
 
   it("answers from a whole record announced for it, without reading it back", async () => {
@@ -40,7 +66,7 @@ describe("RunWaiter", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     // Gone from Redis (say, out of its history): only the announcement carries it now.
     await redis.del(`${prefix}:run:${run.id}`);
-    await store.update({ ...run, status: "succeeded", result: "announced" }, { announceWhole: true });
+    await store.update({ ...run, status: "succeeded", result: "announced" }, { announce: true });
     expect(await wait).toMatchObject({ id: run.id, status: "succeeded", result: "announced" });
   });
 
@@ -55,7 +81,7 @@ describe("RunWaiter", () => {
     await store.create(run);
     expect(await waiter.wait(run.id, 100)).toBeUndefined();
     const abort = new AbortController();
-    const aborted = waiter.wait(run.id, 5000, abort.signal);
+    const aborted = waiter.wait(run.id, 5000, { signal: abort.signal });
     abort.abort();
     expect(await aborted).toBeUndefined();
   });
