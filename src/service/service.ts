@@ -83,14 +83,16 @@ export async function startService(role: Role, settings: Settings, logger: Logge
     const service: RunningService = { redisUrl, stop: stopAll };
     if (role === "all" || role === "executor") {
       service.executor = new Executor(deps);
-      await service.executor.start();
-      stack.push(service.executor);
       if (role === "executor") {
-        // On its own (a pod), an executor needs probes and a metrics endpoint of its own.
+        // On its own (a pod), an executor needs probes and a metrics endpoint of its own. They
+        // listen before it takes its first job and close after it has drained: /healthz answers
+        // all along, /readyz only while the executor runs.
         const probes = new ExecutorProbeServer({ settings, redis, metrics, executor: service.executor, logger: logger.child({ component: "executor" }) });
         await probes.start();
         stack.push(probes);
       }
+      await service.executor.start();
+      stack.push(service.executor);
     }
     if (role === "all" || role === "proxy") {
       service.proxy = new ProxyServer(deps);
