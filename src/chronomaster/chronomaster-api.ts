@@ -5,8 +5,8 @@ import express from "express";
 import type { Router } from "express";
 import { z } from "zod";
 import type { FunctionRegistry } from "../functions/function-registry.ts";
-import type { LoadedFunction } from "../functions/types.ts";
 import { HttpError } from "../http/http-error.ts";
+import { findFunction, runRoutes } from "../http/run-routes.ts";
 import type { RunStore } from "../runs/run-store.ts";
 import type { Settings } from "../settings.ts";
 import type { Chronomaster } from "./chronomaster.ts";
@@ -27,13 +27,6 @@ const RunNowBody = z.strictObject({ args: z.unknown().optional() }, { error: (is
 export function chronomasterApi(deps: ChronomasterApiDeps): Router {
   const { settings, registry, store, chronomaster, view, events } = deps;
   const router = express.Router();
-  const known = (name: string): LoadedFunction => {
-    const fn = registry.get(name);
-    if (fn !== undefined) return fn;
-    const error = registry.loadError(name);
-    if (error !== undefined) throw new HttpError(422, "ERR_CONFIG_INVALID", `function "${name}" failed to load: ${error.message}`);
-    throw new HttpError(404, "ERR_FUNCTION_NOT_FOUND", `no function named "${name}" is loaded`);
-  };
 
   router.get("/state", async (_req, res) => {
     res.json(await view.state());
@@ -61,14 +54,14 @@ export function chronomasterApi(deps: ChronomasterApiDeps): Router {
   router.post("/functions/:name/:action", async (req, res) => {
     const { name, action } = req.params;
     if (action === "enable" || action === "disable") {
-      known(name);
+      findFunction(registry, name);
       await chronomaster.setDisabled(name, action === "disable");
       events.nudge();
       res.json({ name, disabledByOperator: chronomaster.isDisabled(name) });
       return;
     }
     if (action === "run") {
-      known(name);
+      findFunction(registry, name);
       const body = RunNowBody.safeParse(req.body ?? {});
       if (!body.success) throw new HttpError(400, "ERR_BAD_REQUEST", `body: ${body.error.issues[0]?.message ?? "invalid"}`);
       const answer = await runNow(settings, name, body.data.args);
@@ -78,28 +71,8 @@ export function chronomasterApi(deps: ChronomasterApiDeps): Router {
     }
     throw new HttpError(404, "ERR_NOT_FOUND", `no action "${action}": use enable, disable or run`);
   });
-  router.get("/functions/:name/runs", async (req, res) => {
-    const name = req.params.name;
-    const limit = parseLimit(req.query.limit, settings.historyPerFunction);
-    const runs = await store.history(name, limit);
-    if (runs.length === 0 && registry.get(name) === undefined && registry.loadError(name) === undefined) {
-      throw new HttpError(404, "ERR_FUNCTION_NOT_FOUND", `no function named "${name}" is loaded or has runs`);
-    }
-    res.json({ function: name, runs });
-  });
-  router.get("/runs/:id", async (req, res) => {
-    const record = await store.get(req.params.id);
-    if (record === undefined) throw new HttpError(404, "ERR_RUN_NOT_FOUND", `no run ${req.params.id} (unknown, or expired after ${settings.runTtlSeconds} s)`);
-    res.json(record);
-  });
+  router.use(runRoutes({ settings, registry, store }));
   return router;
-}
-
-function parseLimit(value: unknown, max: number): number {
-  if (value === undefined) return max;
-  const limit = Number(value);
-  if (typeof value !== "string" || !Number.isInteger(limit) || limit < 1) throw new HttpError(400, "ERR_BAD_REQUEST", `query.limit: expected a whole number from 1 to ${max}; got ${JSON.stringify(value)}`);
-  return Math.min(limit, max);
 }
 
 /** "Run now" goes through the proxy like every other run. */

@@ -7,10 +7,11 @@ import type { RequestHandler } from "express";
 import type { Logger } from "pino";
 import type { FunctionRegistry } from "../functions/function-registry.ts";
 import { HttpError } from "../http/http-error.ts";
+import { findFunction } from "../http/run-routes.ts";
 import type { RunEnqueuer } from "../queue/run-enqueuer.ts";
 import type { Settings } from "../settings.ts";
 import { parseExecuteBody } from "./execute-body.ts";
-import { accepted, checkIdempotencyKey, enqueueRequestOf, findFunction } from "./execute-route.ts";
+import { accepted, checkIdempotencyKey, enqueueRequestOf } from "./execute-route.ts";
 
 /** Most runs in one batch; a chronomaster sends bigger instants in several. */
 export const MAX_BATCH_RUNS = 250;

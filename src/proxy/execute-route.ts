@@ -2,10 +2,9 @@
 // caller asks to wait, its final record.
 import type { Request, RequestHandler } from "express";
 import type { Logger } from "pino";
-import { ErrorCodes } from "../errors.ts";
 import type { FunctionRegistry } from "../functions/function-registry.ts";
-import type { LoadedFunction } from "../functions/types.ts";
 import { HttpError } from "../http/http-error.ts";
+import { findFunction } from "../http/run-routes.ts";
 import type { EnqueueRequest, RunEnqueuer } from "../queue/run-enqueuer.ts";
 import type { RunStore } from "../runs/run-store.ts";
 import type { Settings } from "../settings.ts";
@@ -66,16 +65,6 @@ export function enqueueRequestOf(request: ExecuteRequest, settings: Settings, ex
 /** `task_id` is what the original proxy answered; kept so its callers keep working. */
 export function accepted(id: string, status: string, duplicate: boolean): Record<string, unknown> {
   return duplicate ? { id, task_id: id, status, duplicate } : { id, task_id: id, status };
-}
-
-export function findFunction(registry: FunctionRegistry, name: string): LoadedFunction {
-  const fn = registry.get(name);
-  if (fn !== undefined) return fn;
-  const loadError = registry.loadError(name);
-  if (loadError !== undefined) {
-    throw new HttpError(422, ErrorCodes.CONFIG_INVALID, `the function ${JSON.stringify(name)} did not load (${loadError.code}): ${loadError.message}`);
-  }
-  throw new HttpError(404, ErrorCodes.FUNCTION_NOT_FOUND, `no function named ${JSON.stringify(name)} is loaded`);
 }
 
 function bodyOf(req: Request): unknown {

@@ -4,11 +4,12 @@ import type { RequestHandler } from "express";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { ErrorCodes, messageOf } from "../errors.ts";
+import { messageOf } from "../errors.ts";
 import type { FunctionRegistry } from "../functions/function-registry.ts";
 import type { LoadedFunction } from "../functions/types.ts";
-import { HttpError, jsonErrors, notFound } from "../http/http-error.ts";
+import { jsonErrors, notFound } from "../http/http-error.ts";
 import { requireToken } from "../http/require-token.ts";
+import { runRoutes } from "../http/run-routes.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { RunEnqueuer } from "../queue/run-enqueuer.ts";
 import type { RunJobData } from "../queue/run-job.ts";
@@ -55,25 +56,10 @@ export function createProxyApp(deps: ProxyAppDeps): express.Express {
   app.get("/execute", execute);
   app.post("/execute/batch", executeBatchHandler({ ...deps, logger }));
 
-  app.get("/runs/:id", async (req, res) => {
-    const id = String(req.params.id);
-    const record = await store.get(id);
-    if (record === undefined) throw new HttpError(404, "ERR_RUN_NOT_FOUND", `no run with id ${JSON.stringify(id)} (unknown, or expired after ${settings.runTtlSeconds} s)`);
-    res.json(record);
-  });
+  app.use(runRoutes({ settings, registry, store }));
 
   app.get("/functions", (_req, res) => {
     res.json({ functions: registry.functions().map(describeFunction), errors: registry.errors() });
-  });
-
-  app.get("/functions/:name/runs", async (req, res) => {
-    const name = String(req.params.name);
-    const limit = parseLimit(req.query.limit, settings.historyPerFunction);
-    const runs = await store.history(name, limit);
-    if (runs.length === 0 && registry.get(name) === undefined && registry.loadError(name) === undefined) {
-      throw new HttpError(404, ErrorCodes.FUNCTION_NOT_FOUND, `no function named ${JSON.stringify(name)} is loaded or has runs`);
-    }
-    res.json({ function: name, runs });
   });
 
   app.get("/healthz", (_req, res) => {
@@ -124,13 +110,6 @@ async function redisProblem(redis: Redis): Promise<string | undefined> {
 function functionsProblem(registry: FunctionRegistry, dir: string): string | undefined {
   if (registry.functions().length > 0) return undefined;
   return `no function is loaded from ${dir} (${registry.errors().length} failed to load)`;
-}
-
-function parseLimit(value: unknown, max: number): number {
-  if (value === undefined) return max;
-  const limit = typeof value === "string" && /^\d{1,9}$/.test(value) ? Number(value) : 0;
-  if (limit < 1) throw new HttpError(400, "ERR_BAD_REQUEST", "`limit`: expected a positive whole number");
-  return Math.min(limit, max);
 }
 
 function describeFunction(fn: LoadedFunction) {
