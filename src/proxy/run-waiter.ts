@@ -31,11 +31,7 @@ export class RunWaiter {
     this.logger = logger;
     subscriber.on("message", (channel: string, message: string) => {
       if (channel !== this.channel) return;
-      // The message is the run's id, or its whole final record for a run someone waits for.
-      if (!message.startsWith("{")) {
-        if (this.waiting.has(message)) void this.settleFromStore(message);
-        return;
-      }
+      // The message is the whole final record of a run someone waits for.
       try {
         const record = JSON.parse(message) as RunRecord;
         this.settle(record.id, record);

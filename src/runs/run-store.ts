@@ -1,8 +1,9 @@
 // Run records in Redis: one JSON value per run and a bounded, newest-first history per function.
 // A record pushed out of its function's history is deleted with it, so Redis holds at most
 // `historyPerFunction` records per function (plus runs in flight), whatever the run rate; the
-// TTL only cleans up after functions that stopped running. A record reaching a final status is
-// announced on a channel, so that a waiting `POST /execute?wait=1` learns of it without polling.
+// TTL only cleans up after functions that stopped running. The final record of a run that a
+// `POST /execute?wait=1` waits for is announced on a channel, so the waiter learns of it without
+// polling.
 //
 // Executors write a record once, when the run ends: while it runs, its status comes from the
 // BullMQ job (see LiveStatus), which saves a Redis write per run on the executor's hot path.
@@ -24,17 +25,15 @@ export interface RunStoreOptions {
 
 /**
  * KEYS[1] the record, KEYS[2] the function's history list; ARGV: record JSON, TTL in seconds,
- * history size, run id, the key prefix of records, the channel to announce the run on ("" for
- * none).
+ * history size, run id, the key prefix of records.
  */
 const CREATE_SCRIPT = `
 local recordKey, historyKey = KEYS[1], KEYS[2]
 local json, ttl, keep, id, recordPrefix = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 ${PUSH_TO_HISTORY_LUA}
-if ARGV[6] ~= "" then redis.call("PUBLISH", ARGV[6], id) end
 return 1`;
 
-type CreateCommand = (record: string, history: string, json: string, ttl: number, keep: number, id: string, recordPrefix: string, channel: string) => Promise<unknown>;
+type CreateCommand = (record: string, history: string, json: string, ttl: number, keep: number, id: string, recordPrefix: string) => Promise<unknown>;
 
 export class RunStore {
   private readonly redis: Redis;
@@ -50,12 +49,15 @@ export class RunStore {
     if (!("skywalkerCreateRun" in redis)) redis.defineCommand("skywalkerCreateRun", { numberOfKeys: 2, lua: CREATE_SCRIPT });
   }
 
-  /** Stores a new record and adds it to its function's history. */
+  /**
+   * Stores a new record and adds it to its function's history. Not announced, even when final (a
+   * skipped tick): nobody can be waiting for a run before it exists, and a waiter reads the record
+   * once it listens.
+   */
   async create(record: RunRecord): Promise<void> {
     const create = (this.redis as unknown as { skywalkerCreateRun: CreateCommand }).skywalkerCreateRun.bind(this.redis);
     const { historyPerFunction, ttlSeconds } = this.options;
-    const channel = FINAL_STATUSES.has(record.status) ? this.keys.runFinishedChannel : "";
-    await create(this.keys.run(record.id), this.keys.history(record.function), JSON.stringify(record), ttlSeconds, historyPerFunction, record.id, this.keys.run(""), channel);
+    await create(this.keys.run(record.id), this.keys.history(record.function), JSON.stringify(record), ttlSeconds, historyPerFunction, record.id, this.keys.run(""));
   }
 
   /**
@@ -63,7 +65,7 @@ export class RunStore {
    * bring back what the history bound dropped. A final record that someone waits for (`announce`:
    * the run was queued by a `?wait=1` request) is also published whole, which spares the waiter a
    * read. No other run is announced: nobody else listens, and a PUBLISH per run cost the executor
-   * about 15% of its throughput; a waiter that joined a run later polls for it (RunWaiter).
+   * 3 to 4% of its throughput; a waiter that joined a run later polls for it (RunWaiter).
    */
   async update(record: RunRecord, options: { announce?: boolean } = {}): Promise<void> {
     const json = JSON.stringify(record);
