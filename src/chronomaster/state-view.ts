@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import type { FunctionRegistry } from "../functions/function-registry.ts";
 import type { LoadedFunction } from "../functions/types.ts";
 import type { RunRecord, RunStatus } from "../run-record.ts";
+import { redisProblem } from "../redis/redis-problem.ts";
 import type { RunStore } from "../runs/run-store.ts";
 import type { Settings } from "../settings.ts";
 import type { Chronomaster } from "./chronomaster.ts";
@@ -12,7 +13,6 @@ import type { Fleet, FleetSnapshot } from "./fleet.ts";
 
 /** Runs the success rate and the recent-runs strip cover. */
 export const SUCCESS_WINDOW = 20;
-const PING_TIMEOUT_MS = 1000;
 
 export interface StateViewDeps {
   settings: Settings;
@@ -34,10 +34,7 @@ export class StateView {
   }
 
   async redisUp(): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS)));
-    const ping = this.deps.redis.ping().then(() => true, () => false);
-    return Promise.race([ping, timeout]).finally(() => clearTimeout(timer));
+    return (await redisProblem(this.deps.redis)) === undefined;
   }
 
   async fleet(redisUp?: boolean): Promise<FleetSnapshot> {

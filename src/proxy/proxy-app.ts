@@ -4,7 +4,6 @@ import type { RequestHandler } from "express";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { messageOf } from "../errors.ts";
 import type { FunctionRegistry } from "../functions/function-registry.ts";
 import type { LoadedFunction } from "../functions/types.ts";
 import { jsonErrors, notFound } from "../http/http-error.ts";
@@ -13,6 +12,7 @@ import { runRoutes } from "../http/run-routes.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { RunEnqueuer } from "../queue/run-enqueuer.ts";
 import type { RunJobData } from "../queue/run-job.ts";
+import { redisProblem } from "../redis/redis-problem.ts";
 import type { RunStore } from "../runs/run-store.ts";
 import type { Settings } from "../settings.ts";
 import { executeBatchHandler } from "./execute-batch-route.ts";
@@ -21,7 +21,6 @@ import type { RunWaiter } from "./run-waiter.ts";
 
 /** Largest request body; a run's args are small, anything bigger is a mistake or an attack. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
-const PING_TIMEOUT_MS = 1000;
 const QUEUE_STATES = ["waiting", "active", "delayed", "failed", "completed"] as const;
 
 export interface ProxyAppDeps {
@@ -88,22 +87,6 @@ function readiness(deps: ProxyAppDeps): RequestHandler {
     if (reason === undefined) res.type("text/plain").send("ready");
     else res.status(503).type("text/plain").send(`not ready: ${reason}`);
   };
-}
-
-async function redisProblem(redis: Redis): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`Redis did not answer PING within ${PING_TIMEOUT_MS} ms`), PING_TIMEOUT_MS);
-  });
-  const ping = redis.ping().then(
-    (answer) => (answer === "PONG" ? undefined : `Redis answered PING with ${JSON.stringify(answer)}`),
-    (error: unknown) => `Redis PING failed: ${messageOf(error)}`,
-  );
-  try {
-    return await Promise.race([ping, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** A proxy with nothing loaded is almost always pointed at the wrong folder. */
