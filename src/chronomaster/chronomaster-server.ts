@@ -60,9 +60,9 @@ export class ChronomasterServer {
 
   async start(): Promise<void> {
     await this.chronomaster.start();
-    const { settings, redis, redisUrl, registry, store, logger } = this.deps;
+    const { settings, redis, registry, store, logger } = this.deps;
     const log = logger.child({ component: "chronomaster" });
-    const fleet = new Fleet({ redis, redisUrl, prefix: settings.prefix, logger: log });
+    const fleet = new Fleet({ redis, prefix: settings.prefix, logger: log });
     const view = new StateView({ settings, redis, registry, store, chronomaster: this.chronomaster, fleet });
     const events = new StateEvents(() => view.state(), log);
     const session = new GuiSession(settings.token);

@@ -1,12 +1,12 @@
 // What the GUI's fleet panel shows: the executors online (from their heartbeats) and the run
-// queue's job counts (BullMQ), read through a queue handle on a connection of its own.
+// queue's job counts (BullMQ), read through a queue handle on the shared connection (it only reads,
+// as LiveStatus's does).
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { listExecutors } from "../executor/executor-heartbeat.ts";
 import type { ExecutorInfo } from "../executor/executor-heartbeat.ts";
 import { RUN_QUEUE } from "../queue/keys.ts";
-import { connectRedis } from "../redis/connection.ts";
 
 export const QUEUE_STATES = ["waiting", "active", "delayed", "failed"] as const;
 export type QueueCounts = Record<(typeof QUEUE_STATES)[number], number>;
@@ -20,14 +20,12 @@ export interface FleetSnapshot {
 export class Fleet {
   private readonly redis: Redis;
   private readonly prefix: string;
-  private readonly connection: Redis;
   private readonly queue: Queue;
 
-  constructor(options: { redis: Redis; redisUrl: string; prefix: string; logger: Logger }) {
+  constructor(options: { redis: Redis; prefix: string; logger: Logger }) {
     this.redis = options.redis;
     this.prefix = options.prefix;
-    this.connection = connectRedis(options.redisUrl, { logger: options.logger });
-    this.queue = new Queue(RUN_QUEUE, { connection: this.connection, prefix: options.prefix });
+    this.queue = new Queue(RUN_QUEUE, { connection: options.redis, prefix: options.prefix });
     this.queue.on("error", (error) => options.logger.warn({ err: error }, "could not read the run queue"));
   }
 
@@ -42,8 +40,8 @@ export class Fleet {
     return { executors, queue };
   }
 
+  /** Closes the queue handle; the shared connection stays with its owner. */
   async close(): Promise<void> {
     await this.queue.close().catch(() => undefined);
-    this.connection.disconnect();
   }
 }
