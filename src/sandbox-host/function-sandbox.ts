@@ -22,6 +22,7 @@ import type { SpareIsolates } from "./spare-isolates.ts";
 import type { HostFunctionSpec, HostRunOutcome, HostRunRequest } from "./protocol.ts";
 import { FastPath } from "./fast-path.ts";
 import { RunMonitor } from "./run-monitor.ts";
+import { RUNTIME_SCRIPT } from "./runtime-source.ts";
 import { RunCapabilities } from "./capabilities/run-capabilities.ts";
 import type { StateCall } from "./capabilities/run-capabilities.ts";
 
@@ -261,6 +262,8 @@ export class FunctionSandbox {
 
   /** The function's isolate: the one it has, else a spare made ahead of need, else a new one. */
   private acquireIsolate(): ivm.Isolate {
+    // Disposed between runs, it ran out of memory outside a run (in a cache refresh, say).
+    if (this.isolate?.isDisposed === true) this.dispose();
     if (this.isolate !== undefined) return this.isolate;
     const spare = this.spares?.take(this.spec.limits.memoryMb);
     if (spare !== undefined) {
@@ -275,8 +278,8 @@ export class FunctionSandbox {
 
   private async context(isolate: ivm.Isolate): Promise<PreparedContext> {
     if (this.warm !== undefined) return this.warm;
-    this.runtimeScript ??= await this.cache.compile(isolate, "runtime", this.runtimeCode, "skywalker:runtime.js");
-    this.bundleScript ??= await this.cache.compile(isolate, this.spec.codeHash, this.code, `functions:${this.spec.name}.js`);
+    this.runtimeScript ??= await this.cache.compile(isolate, RUNTIME_SCRIPT.key, this.runtimeCode, RUNTIME_SCRIPT.filename);
+    this.bundleScript ??= await this.cache.compile(isolate, this.spec.codeHash, this.code, this.bundleFilename);
     const prepared = this.ready ?? prepareContext(isolate, this.runtimeScript);
     this.ready = undefined;
     prepared.loadBundle(this.bundleScript);
@@ -299,13 +302,34 @@ export class FunctionSandbox {
     });
   }
 
+  private get bundleFilename(): string {
+    return `functions:${this.spec.name}.js`;
+  }
+
   private afterRun(prepared: PreparedContext | undefined, failure: RunError | undefined): void {
     if (failure !== undefined && isolateUnusableAfter(failure.code)) {
       this.dispose();
       return;
     }
     if (prepared !== undefined && prepared !== this.warm) prepared.release();
+    if (failure === undefined) this.refreshCodeCacheSoon();
     this.prepareNextFresh();
+  }
+
+  /**
+   * After the first run that succeeded, the function's own isolate has compiled what its runs
+   * call (handlers, helpers): its next new isolate takes that code from the cache. Not in an
+   * isolate the function has filled past half its memory limit: the compile allocates there.
+   */
+  private refreshCodeCacheSoon(): void {
+    const isolate = this.isolate;
+    const { codeHash } = this.spec;
+    if (isolate === undefined || this.cache.isRefreshed(codeHash)) return;
+    setImmediate(() => {
+      if (isolate.isDisposed) return;
+      const heap = isolate.getHeapStatisticsSync();
+      if (heap.used_heap_size + heap.externally_allocated_size < heap.heap_size_limit / 2) void this.cache.refresh(isolate, codeHash, this.code, this.bundleFilename);
+    });
   }
 }
 

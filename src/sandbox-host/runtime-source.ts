@@ -19,3 +19,6 @@ export function runtimeSource(): string {
   })).outputFiles[0]!.text;
   return source;
 }
+
+/** The runtime's entry in a host's code cache, and the file name its stack frames show. */
+export const RUNTIME_SCRIPT = { key: "runtime", filename: "skywalker:runtime.js" } as const;

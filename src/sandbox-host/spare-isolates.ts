@@ -8,6 +8,8 @@ import { DEFAULT_LIMITS } from "../functions/limits.ts";
 import type { CodeCache } from "./code-cache.ts";
 import { prepareContext } from "./prepared-context.ts";
 import type { PreparedContext } from "./prepared-context.ts";
+import { RUNTIME_SCRIPT } from "./runtime-source.ts";
+import { warmRuntimeCache } from "./warm-runtime.ts";
 
 /** How long after a spare is taken the next is made: after the run that took it, as a rule. */
 const REFILL_DELAY_MS = 20;
@@ -24,6 +26,7 @@ export class SpareIsolates {
   private spare: SpareIsolate | undefined;
   private refilling: NodeJS.Timeout | undefined;
   private closed = false;
+  private warmUpTried = false;
   private readonly runtimeCode: string;
   private readonly cache: CodeCache;
   private readonly memoryMb: number;
@@ -61,7 +64,12 @@ export class SpareIsolates {
   private async refill(): Promise<void> {
     const isolate = new ivm.Isolate({ memoryLimit: this.memoryMb });
     try {
-      const runtime = await this.cache.compile(isolate, "runtime", this.runtimeCode, "skywalker:runtime.js");
+      const runtime = await this.cache.compile(isolate, RUNTIME_SCRIPT.key, this.runtimeCode, RUNTIME_SCRIPT.filename);
+      if (!this.warmUpTried) {
+        this.warmUpTried = true;
+        // A failed warm-up only leaves the runtime's functions to be compiled on first call.
+        await warmRuntimeCache(isolate, runtime, this.runtimeCode, this.cache).catch(() => undefined);
+      }
       const context = prepareContext(isolate, runtime);
       if (this.closed) throw new Error("closed");
       this.spare = { isolate, runtime, context };
