@@ -3,14 +3,15 @@
 // abort V8, only this process dies, and the supervisor replaces it.
 import { ErrorCodes, messageOf } from "../errors.ts";
 import { CodeCache } from "./code-cache.ts";
+import { HostCatalog } from "./host-catalog.ts";
 import { FunctionSandbox } from "./function-sandbox.ts";
 import { TurnBatch } from "../turn-batch.ts";
 import { SpareIsolates } from "./spare-isolates.ts";
-import type { FromHost, HostFunctionSpec, HostRunOutcome, HostRunRequest, ToHost, WireRunRequest } from "./protocol.ts";
+import type { FromHost, HostRunOutcome, HostRunRequest, ToHost, WireRunRequest } from "./protocol.ts";
 import type { StateCall } from "./capabilities/run-capabilities.ts";
 
 const cache = new CodeCache();
-const codeByHash = new Map<string, string>();
+const catalog = new HostCatalog();
 const sandboxes = new Map<string, FunctionSandbox>();
 /** The runtime's code and the spare isolates made with it, once the supervisor has sent it. */
 let runtime: { code: string; spares: SpareIsolates } | undefined;
@@ -33,26 +34,11 @@ function send(message: FromHost): void {
   outbox.push(message);
 }
 
-const specs = new Map<string, HostFunctionSpec>();
-
-/** The run with its function's spec: sent with the first run of each version, remembered since. */
-function withSpec(wire: WireRunRequest): HostRunRequest {
-  const { specKey, fn, ...rest } = wire;
-  if (fn !== undefined) {
-    const { code, ...spec } = fn;
-    if (code !== undefined) codeByHash.set(spec.codeHash, code);
-    specs.set(specKey, spec);
-  }
-  const spec = specs.get(specKey);
-  if (spec === undefined) throw new Error(`no spec ${specKey} was sent to this host`);
-  return { ...rest, fn: spec };
-}
-
 function sandboxFor(request: HostRunRequest): FunctionSandbox {
   const { fn } = request;
   const current = sandboxes.get(fn.name);
   if (current !== undefined && current.spec.key === fn.key) return current;
-  const code = codeByHash.get(fn.codeHash);
+  const code = catalog.code(fn.codeHash);
   if (code === undefined) throw new Error(`no code for ${fn.name} (${fn.codeHash}) was sent to this host`);
   if (runtime === undefined) throw new Error("the supervisor has not sent the runtime");
   // The old version finishes its queued runs first: a reload never kills a run in flight.
@@ -65,7 +51,7 @@ function sandboxFor(request: HostRunRequest): FunctionSandbox {
 async function run(wire: WireRunRequest): Promise<void> {
   let outcome: HostRunOutcome;
   try {
-    const request = withSpec(wire);
+    const request = catalog.resolve(wire);
     const sandbox = sandboxFor(request);
     outcome = await sandbox.run(request, (entry) => send({ type: "log", runId: request.runId, entry }));
   } catch (error) {
@@ -94,6 +80,7 @@ function receive(message: ToHost): void {
   } else if (message.type === "forget") {
     sandboxes.get(message.function)?.dispose();
     sandboxes.delete(message.function);
+    for (const codeHash of catalog.forget(message.function)) cache.forget(codeHash);
   }
 }
 

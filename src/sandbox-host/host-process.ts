@@ -47,7 +47,8 @@ export class HostProcess {
   private readonly child: ChildProcess;
   private readonly inFlight = new Map<string, InFlight>();
   private readonly codeSent = new Set<string>();
-  private readonly specsSent = new Set<string>();
+  /** Spec keys sent to the host, with the function each belongs to. */
+  private readonly specsSent = new Map<string, { name: string; codeHash: string }>();
   private readonly rssTimer: NodeJS.Timeout;
   private killReason: string | undefined;
   private readonly options: HostProcessOptions;
@@ -97,14 +98,23 @@ export class HostProcess {
       const wire: WireRunRequest = { ...rest, specKey: fn.key };
       if (!this.specsSent.has(fn.key)) {
         wire.fn = this.codeSent.has(fn.codeHash) ? fn : { ...fn, code };
-        this.specsSent.add(fn.key);
+        this.specsSent.set(fn.key, { name: fn.name, codeHash: fn.codeHash });
         this.codeSent.add(fn.codeHash);
       }
       this.send({ type: "run", request: wire });
     });
   }
 
+  /**
+   * The host drops the function's isolate, specs and the code no other spec uses (HostCatalog);
+   * what it dropped is sent again with the next run that needs it.
+   */
   forget(functionName: string): void {
+    for (const [key, sent] of this.specsSent) {
+      if (sent.name !== functionName) continue;
+      this.specsSent.delete(key);
+      this.codeSent.delete(sent.codeHash);
+    }
     this.send({ type: "forget", function: functionName });
   }
 
