@@ -78,7 +78,8 @@ function receive(message: ToHost): void {
     if (message.ok) call?.resolve(JSON.parse(message.json));
     else call?.reject(new Error(JSON.parse(message.json) as string));
   } else if (message.type === "forget") {
-    sandboxes.get(message.function)?.dispose();
+    // As for a new version (sandboxFor): the runs already queued finish, then the isolate goes.
+    sandboxes.get(message.function)?.retire();
     sandboxes.delete(message.function);
     for (const codeHash of catalog.forget(message.function)) cache.forget(codeHash);
   }

@@ -106,8 +106,9 @@ export class HostProcess {
   }
 
   /**
-   * The host drops the function's isolate, specs and the code no other spec uses (HostCatalog);
-   * what it dropped is sent again with the next run that needs it.
+   * The host drops the function's isolate (once its runs in flight have finished), its specs and
+   * the code no other spec uses (HostCatalog); what it dropped is sent again with the next run
+   * that needs it.
    */
   forget(functionName: string): void {
     for (const [key, sent] of this.specsSent) {

@@ -60,7 +60,7 @@ export class SandboxPool {
     }
   }
 
-  /** Drops a function's isolate everywhere and clears its quarantine (after a reload). */
+  /** Drops a function's isolate everywhere, after its runs in flight, and clears its quarantine (after a reload). */
   forget(functionName: string): void {
     for (const key of this.strikes.keys()) if (key.startsWith(`${functionName}@`)) this.strikes.delete(key);
     for (const host of [...this.hosts, this.solo]) host?.forget(functionName);

@@ -51,11 +51,13 @@ describe("a host process across reloads", () => {
   let pool: SandboxPool;
   let echo: LoadedFunction;
   let twin: LoadedFunction;
+  let slow: LoadedFunction;
 
   beforeAll(async () => {
     const catalog = await loadFunctions(fileURLToPath(new URL("../fixtures/queue-functions", import.meta.url)));
     echo = catalog.functions.get("echo")!;
     twin = { ...echo, name: "echo-twin" }; // the same code under another name
+    slow = catalog.functions.get("slow")!;
     pool = new SandboxPool({ logger: pino({ level: "silent" }) });
   });
   afterAll(() => pool.close());
@@ -76,5 +78,14 @@ describe("a host process across reloads", () => {
     pool.forget(twin.name); // now no spec uses the code, and the host drops it
     await runs(twin, 5);
     await runs(echo, 6);
+  });
+
+  it("lets a run in flight finish when its function is forgotten", async () => {
+    const running = pool.run(slow, { runId: "slow-1", attempt: 1, scheduledAt: null, environment: null, stepArgs: ['{"ms":600}'], secrets: {} }, () => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    pool.forget(slow.name);
+    const outcome = await running;
+    expect(outcome.error).toBeNull();
+    expect(outcome.result).toEqual({ sleptMs: 600 });
   });
 });
