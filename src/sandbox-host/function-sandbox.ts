@@ -128,6 +128,7 @@ export class FunctionSandbox {
         prepared.run = undefined;
         prepared.capabilities = undefined;
         prepared.onStepDone = undefined;
+        prepared.onDeliveryFailed = undefined;
         prepared.clearTimers();
       }
     }
@@ -242,8 +243,11 @@ export class FunctionSandbox {
       prepared.onStepDone = (doneToken, outcomeJson) => {
         if (doneToken !== token) return;
         prepared.onStepDone = undefined;
+        prepared.onDeliveryFailed = undefined;
         resolve(outcomeJson);
       };
+      // The isolate died while the step waited (out of memory in a timer callback, say).
+      prepared.onDeliveryFailed = reject;
       monitor.onTrip(() => reject(new Error(monitor.breach?.message ?? "the run breached a limit")));
     });
   }

@@ -24,6 +24,11 @@ export interface PreparedContext {
   /** Called with the outcome of a step that reports (`token` tells which step). */
   onStepDone: ((token: number, outcomeJson: string) => void) | undefined;
   /**
+   * Called when the host could not deliver a timer or a settled host call into the isolate: it
+   * ran out of memory or was disposed while the step waited, and the step will never report.
+   */
+  onDeliveryFailed: ((error: unknown) => void) | undefined;
+  /**
    * While set, host calls (fetch, state) are queued instead of started, so that a synchronous
    * slice that is thrown away has had no effect outside the isolate.
    */
@@ -50,6 +55,7 @@ class Bridge {
   fire: ((id: number) => void) | undefined;
   settle: ((id: number, ok: boolean, payloadJson: string) => void) | undefined;
   stepDone: ((token: number, outcomeJson: string) => void) | undefined;
+  deliveryFailed: ((error: unknown) => void) | undefined;
   holdCalls = false;
   private held: (() => void)[] = [];
   private readonly timers = new Map<number, NodeJS.Timeout>();
@@ -124,6 +130,7 @@ class Bridge {
     this.fire = undefined;
     this.settle = undefined;
     this.stepDone = undefined;
+    this.deliveryFailed = undefined;
     this.held = [];
   }
 }
@@ -146,15 +153,13 @@ export function prepareContext(isolate: ivm.Isolate, runtime: ivm.Script): Prepa
   const stepOutcome = takeGlobal<() => string>(context, BRIDGE.stepOutcome);
   const fireTimer = takeGlobal<(id: number) => void>(context, BRIDGE.fireTimer);
   const settle = takeGlobal<(id: number, ok: boolean, payloadJson: string) => void>(context, BRIDGE.settle);
+  // The runtime catches what a timer callback or a continuation throws, so a delivery fails
+  // only when the isolate does (out of memory, or disposed by a breach the run already reports).
   bridge.settle = (id, ok, payloadJson) => {
-    settle.apply(undefined, [id, ok, payloadJson], { arguments: { copy: true } }).catch(() => {
-      // the isolate was disposed by a breach: the run reports that
-    });
+    settle.apply(undefined, [id, ok, payloadJson], { arguments: { copy: true } }).catch((error: unknown) => bridge.deliveryFailed?.(error));
   };
   bridge.fire = (id) => {
-    fireTimer.apply(undefined, [id], { arguments: { copy: true } }).catch(() => {
-      // the isolate was disposed by a breach: the run reports that, not the timer
-    });
+    fireTimer.apply(undefined, [id], { arguments: { copy: true } }).catch((error: unknown) => bridge.deliveryFailed?.(error));
   };
   return {
     context,
@@ -166,6 +171,12 @@ export function prepareContext(isolate: ivm.Isolate, runtime: ivm.Script): Prepa
     },
     set onStepDone(handler: ((token: number, outcomeJson: string) => void) | undefined) {
       bridge.stepDone = handler;
+    },
+    get onDeliveryFailed() {
+      return bridge.deliveryFailed;
+    },
+    set onDeliveryFailed(handler: ((error: unknown) => void) | undefined) {
+      bridge.deliveryFailed = handler;
     },
     get holdCalls() {
       return bridge.holdCalls;

@@ -52,6 +52,11 @@ describe("memory limits", () => {
     await expectFailure("memory-arrays", "ERR_MEMORY_LIMIT", "limits.memoryMb");
   });
 
+  it("fails a run whose timer callback exhausts the heap with the memory limit, not at its time limit", async () => {
+    // The isolate dies while the step waits for the timer; the run hears of it at once.
+    await expectFailure("memory-in-timer", "ERR_MEMORY_LIMIT", "limits.memoryMb");
+  });
+
   it("stops object churn at the memory limit", async () => {
     await expectFailure("memory-objects", "ERR_MEMORY_LIMIT");
   });
