@@ -3,13 +3,13 @@
 // package is a load-time error, never a runtime surprise. The script only defines a factory;
 // the modules' top-level code runs on the first run, inside that run's limits.
 import { createHash } from "node:crypto";
-import { stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import { build } from "esbuild";
 import type { Message, Plugin } from "esbuild";
 import { BRIDGE } from "../../sandbox/contract.ts";
 import { ErrorCodes } from "../errors.ts";
-import { MODULE_EXTENSIONS, resolveBare } from "./module-index.ts";
+import { isInside, MODULE_EXTENSIONS, resolveBare } from "./module-index.ts";
 import type { FolderEntry, ModuleIndex } from "./module-index.ts";
 import type { ConfigIssue, StepSpec } from "./types.ts";
 
@@ -60,9 +60,9 @@ function functionsOnly(index: ModuleIndex, folder: FolderEntry): Plugin {
         if (args.kind === "entry-point") return undefined;
         const from = args.importer === ENTRY || args.importer === "" ? `${folder.name}/` : relative(index.root, args.importer);
         if (args.path.startsWith(".") || isAbsolute(args.path)) {
-          const found = await resolveRelative(index.root, args.resolveDir, args.path);
-          if (found !== undefined) return { path: found };
-          return { errors: [{ text: `module "${args.path}" imported by ${from} was not found inside the functions folder` }] };
+          const found = await resolveRelative(index, args.resolveDir, args.path);
+          if ("path" in found) return found;
+          return { errors: [{ text: `module "${args.path}" imported by ${from} ${found.error}` }] };
         }
         const resolution = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(args.path) ? resolveBare(index, folder, args.path) : { error: "" };
         if ("path" in resolution) return { path: resolution.path };
@@ -80,20 +80,24 @@ function functionsOnly(index: ModuleIndex, folder: FolderEntry): Plugin {
   };
 }
 
-async function resolveRelative(root: string, fromDir: string, specifier: string): Promise<string | undefined> {
+/** A relative import's file, if it is inside the functions folder once symbolic links are resolved. */
+async function resolveRelative(index: ModuleIndex, fromDir: string, specifier: string): Promise<{ path: string } | { error: string }> {
+  const notFound = { error: "was not found inside the functions folder" };
   const base = resolve(fromDir, specifier);
-  if (relative(root, base).startsWith("..")) return undefined;
+  if (!isInside(index.root, base)) return notFound;
   for (const candidate of [base, ...MODULE_EXTENSIONS.map((ext) => base + ext)]) {
     const info = await stat(candidate).catch(() => undefined);
-    if (info?.isFile() === true) return candidate;
+    if (info?.isFile() !== true) continue;
+    const real = await realpath(candidate);
+    return isInside(index.realRoot, real) ? { path: candidate } : { error: `leads through a symbolic link to ${real}, outside the functions folder` };
   }
-  return undefined;
+  return notFound;
 }
 
 function codeOf(errors: Message[]): string {
   const first = errors[0]?.text ?? "";
   if (first.startsWith("No matching export")) return ErrorCodes.HANDLER_NOT_FOUND;
-  if (first.includes("is not available") || first.includes("was not found inside")) return ErrorCodes.MODULE_NOT_FOUND;
+  if (first.includes("is not available") || first.includes("was not found inside") || first.includes("outside the functions folder")) return ErrorCodes.MODULE_NOT_FOUND;
   return ErrorCodes.COMPILE;
 }
 

@@ -1,8 +1,9 @@
 // Loads every function of a folder: reads and validates each config, bundles its handlers, and
 // collects a precise error for each broken function without letting it stop the others.
 import { readFile, stat } from "node:fs/promises";
-import { basename, resolve } from "node:path";
-import { ErrorCodes, SkywalkerError } from "../errors.ts";
+import { basename, relative, resolve, sep } from "node:path";
+import { ErrorCodes, messageOf, SkywalkerError } from "../errors.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../json-depth.ts";
 import { bundleFunction } from "./bundle.ts";
 import { whileBuilding } from "./esbuild-service.ts";
 import { executorKindOf, FunctionConfigSchema } from "./config-schema.ts";
@@ -10,7 +11,7 @@ import type { FunctionConfig } from "./config-schema.ts";
 import { formatPath, issuesOfZod, jsonParseIssue } from "./config-issues.ts";
 import { ceilingsFromEnv, resolveLimits } from "./limits.ts";
 import { indexModules } from "./module-index.ts";
-import type { FolderEntry, ModuleIndex } from "./module-index.ts";
+import type { FolderEntry, ModuleIndex, OutsideLink } from "./module-index.ts";
 import { isValidTimezone, parseSchedule } from "./schedule.ts";
 import type { ConfigIssue, FunctionCatalog, FunctionLoadError, LimitCeilings, LoadedFunction, ScheduleEntry, StepSpec } from "./types.ts";
 
@@ -26,7 +27,8 @@ export async function loadFunctions(rootDir: string, options: LoadOptions = {}):
   const ceilings = options.ceilings ?? ceilingsFromEnv();
   const index = await indexModules(root);
   const catalog: FunctionCatalog = { root, functions: new Map(), errors: [] };
-  const loaded = await whileBuilding(() => Promise.all(index.folders.filter((folder) => folder.configFiles.length > 0).map((folder) => loadOne(index, folder, ceilings))));
+  const loaded = await whileBuilding(() => Promise.all(index.folders.filter((folder) => folder.configFiles.length > 0).map((folder) => loadOneSafely(index, folder, ceilings))));
+  catalog.errors.push(...layoutErrors(index));
   for (const result of loaded) {
     if ("error" in result) catalog.errors.push(result.error);
     else catalog.functions.set(result.fn.name, result.fn);
@@ -35,6 +37,18 @@ export async function loadFunctions(rootDir: string, options: LoadOptions = {}):
 }
 
 type LoadResult = { fn: LoadedFunction } | { error: FunctionLoadError };
+
+/** Whatever goes wrong in loading one function is that function's error, never the others'. */
+async function loadOneSafely(index: ModuleIndex, folder: FolderEntry, ceilings: LimitCeilings): Promise<LoadResult> {
+  const links = index.outside.filter((link) => folderOf(index, link.path) === folder.name);
+  if (links.length > 0) return { error: loadError(folder.name, links[0]!.path, ErrorCodes.CONFIG_INVALID, links.map((link) => outsideIssue(index, link)), folder.name) };
+  try {
+    return await loadOne(index, folder, ceilings);
+  } catch (error) {
+    const file = folder.configFiles[0] ?? folder.dir;
+    return { error: loadError(folder.name, file, ErrorCodes.CONFIG_INVALID, [{ path: "", message: `could not be loaded: ${messageOf(error)}` }]) };
+  }
+}
 
 async function loadOne(index: ModuleIndex, folder: FolderEntry, ceilings: LimitCeilings): Promise<LoadResult> {
   const file = folder.configFiles[0]!;
@@ -49,6 +63,8 @@ async function loadOne(index: ModuleIndex, folder: FolderEntry, ceilings: LimitC
   } catch (error) {
     return fail(ErrorCodes.CONFIG_INVALID, [jsonParseIssue(text, error)]);
   }
+  const tooDeep = deepFields(json);
+  if (tooDeep.length > 0) return fail(ErrorCodes.CONFIG_INVALID, tooDeep);
   const parsed = FunctionConfigSchema.safeParse(json);
   if (!parsed.success) return fail(ErrorCodes.CONFIG_INVALID, issuesOfZod(parsed.error.issues));
   const config = parsed.data;
@@ -134,8 +150,44 @@ function scheduleOf(config: FunctionConfig, issues: ConfigIssue[]): ScheduleEntr
   return entries;
 }
 
-function loadError(name: string, file: string, code: string, issues: ConfigIssue[]): FunctionLoadError {
-  const where = `${name}/${basename(file)}`;
+/**
+ * What the index found that is no function and would otherwise go unnoticed: a folder or a
+ * library's file that links outside the root (never read), a folder whose config is misnamed.
+ */
+function layoutErrors(index: ModuleIndex): FunctionLoadError[] {
+  const functionFolders = new Set(index.folders.filter((folder) => folder.configFiles.length > 0).map((folder) => folder.name));
+  const errors: FunctionLoadError[] = [];
+  for (const link of index.outside) {
+    const name = folderOf(index, link.path);
+    if (!functionFolders.has(name)) errors.push(loadError(name, link.path, ErrorCodes.CONFIG_INVALID, [outsideIssue(index, link)], name));
+  }
+  for (const folder of index.folders) {
+    if (folder.configFiles.length > 0 || folder.strayConfigs.length === 0) continue;
+    const stray = folder.strayConfigs[0]!;
+    errors.push(loadError(folder.name, stray, ErrorCodes.CONFIG_INVALID, [{ path: "", message: `not read: a function's config is named config.json or ${folder.name}-config.json (names are case-sensitive)` }]));
+  }
+  return errors;
+}
+
+/** The top-level folder of the root that `path` is in (or is). */
+function folderOf(index: ModuleIndex, path: string): string {
+  return relative(index.root, path).split(sep)[0]!;
+}
+
+function outsideIssue(index: ModuleIndex, link: OutsideLink): ConfigIssue {
+  return { path: "", message: `${relative(index.root, link.path)} is a symbolic link to ${link.target}, outside the functions folder: it is not read` };
+}
+
+/** Fields nested too deep for the schema check (which recurses) to look at. */
+function deepFields(json: unknown): ConfigIssue[] {
+  if (typeof json !== "object" || json === null) return [];
+  return Object.entries(json)
+    .filter(([, value]) => nestsDeeperThan(value))
+    .map(([field]) => ({ path: formatPath([field]), message: `nests deeper than ${MAX_JSON_DEPTH} levels` }));
+}
+
+/** `where` defaults to the file as `<folder>/<file>`. */
+function loadError(name: string, file: string, code: string, issues: ConfigIssue[], where = `${name}/${basename(file)}`): FunctionLoadError {
   const detail = issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
   return { name, file, code, issues, message: `${where}: ${detail}` };
 }

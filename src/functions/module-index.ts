@@ -1,8 +1,12 @@
 // Every module under the functions root, addressable by its bare name (file name without
 // extension), as the original had all code of all functions in one folder. A bare import is
 // looked up in the importing function's own folder first, then across the root.
-import { readdir } from "node:fs/promises";
-import { basename, extname, join } from "node:path";
+//
+// Symbolic links are followed only when they lead inside the root (a mounted ConfigMap's files
+// are links into the mount); one that leads elsewhere is listed in `outside` and never read.
+import type { Dirent } from "node:fs";
+import { readdir, realpath, stat } from "node:fs/promises";
+import { basename, extname, isAbsolute, join, relative, sep } from "node:path";
 
 export const MODULE_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"] as const;
 
@@ -11,6 +15,8 @@ export interface FolderEntry {
   dir: string;
   /** config.json / <name>-config.json files found; a folder without one is a library folder. */
   configFiles: string[];
+  /** Files named like a config but not one (`Config.json`, `old-name-config.json`): a likely mistake. */
+  strayConfigs: string[];
   /** bare name → files (more than one is a conflict) */
   modules: Map<string, string[]>;
 }
@@ -20,6 +26,15 @@ export interface ModuleIndex {
   folders: FolderEntry[];
   /** bare name → files across all folders */
   global: Map<string, string[]>;
+  /** The root with its own symbolic links resolved: every file read must be under it. */
+  realRoot: string;
+  /** Symbolic links under the root that lead outside it, with their targets. */
+  outside: OutsideLink[];
+}
+
+export interface OutsideLink {
+  path: string;
+  target: string;
 }
 
 function isModuleFile(file: string): boolean {
@@ -27,25 +42,52 @@ function isModuleFile(file: string): boolean {
 }
 
 export async function indexModules(root: string): Promise<ModuleIndex> {
-  const entries = await readdir(root, { withFileTypes: true });
-  const folders: FolderEntry[] = [];
-  const global = new Map<string, string[]>();
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!entry.isDirectory() || entry.name.startsWith(".") || entry.name === "node_modules") continue;
+  const realRoot = await realpath(root);
+  const index: ModuleIndex = { root, folders: [], global: new Map(), realRoot, outside: [] };
+  for (const entry of byName(await readdir(root, { withFileTypes: true }))) {
+    if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
     const dir = join(root, entry.name);
-    const files = (await readdir(dir, { withFileTypes: true })).filter((file) => file.isFile()).map((file) => file.name).sort();
-    const folder: FolderEntry = { name: entry.name, dir, configFiles: [], modules: new Map() };
-    for (const file of files) {
-      if (file === "config.json" || file === `${entry.name}-config.json`) folder.configFiles.push(join(dir, file));
-      else if (isModuleFile(file)) {
-        const bare = basename(file, extname(file));
-        folder.modules.set(bare, [...(folder.modules.get(bare) ?? []), join(dir, file)]);
-        global.set(bare, [...(global.get(bare) ?? []), join(dir, file)]);
+    if ((await kindOf(dir, entry, index)) !== "folder") continue;
+    const folder: FolderEntry = { name: entry.name, dir, configFiles: [], strayConfigs: [], modules: new Map() };
+    for (const file of byName(await readdir(dir, { withFileTypes: true }))) {
+      const path = join(dir, file.name);
+      // Whatever it is (a folder, say), reading it says what is wrong with it.
+      if (file.name === "config.json" || file.name === `${entry.name}-config.json`) {
+        if (!file.isSymbolicLink() || (await kindOf(path, file, index)) === "file") folder.configFiles.push(path);
+      }
+      else if (/config\.json$/i.test(file.name)) folder.strayConfigs.push(path);
+      else if (isModuleFile(file.name) && (await kindOf(path, file, index)) === "file") {
+        const bare = basename(file.name, extname(file.name));
+        folder.modules.set(bare, [...(folder.modules.get(bare) ?? []), path]);
+        index.global.set(bare, [...(index.global.get(bare) ?? []), path]);
       }
     }
-    folders.push(folder);
+    index.folders.push(folder);
   }
-  return { root, folders, global };
+  return index;
+}
+
+function byName(entries: Dirent[]): Dirent[] {
+  return entries.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** What an entry is, following a symbolic link only when it stays inside the root. */
+async function kindOf(path: string, entry: Dirent, index: ModuleIndex): Promise<"folder" | "file" | "other"> {
+  if (!entry.isSymbolicLink()) return entry.isDirectory() ? "folder" : entry.isFile() ? "file" : "other";
+  const target = await realpath(path).catch(() => undefined);
+  if (target === undefined) return "other"; // a dangling link
+  if (!isInside(index.realRoot, target)) {
+    index.outside.push({ path, target });
+    return "other";
+  }
+  const info = await stat(target);
+  return info.isDirectory() ? "folder" : info.isFile() ? "file" : "other";
+}
+
+/** Whether the real path `path` lies under the real root. */
+export function isInside(realRoot: string, path: string): boolean {
+  const rel = relative(realRoot, path);
+  return rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 export type BareResolution = { path: string } | { error: string };

@@ -4,10 +4,9 @@ import { basename } from "node:path";
 import { z } from "zod";
 import type { JsonValue } from "../../sandbox/contract.ts";
 import { HttpError } from "../http/http-error.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../json-depth.ts";
 import type { RunTrigger } from "../queue/run-job.ts";
 
-/** Deeper args are refused: they would overflow recursive serialisers further down the line. */
-export const MAX_ARGS_DEPTH = 64;
 const MAX_NAME_LENGTH = 200;
 
 export interface ExecuteRequest {
@@ -25,7 +24,7 @@ const required = (expected: string) => ({
 const name = z.string(required("a string")).min(1).max(MAX_NAME_LENGTH);
 // z.custom keeps the parsed value as is: a record schema would rebuild it and drop keys such as `__proto__`.
 const args = z.custom<JsonValue>((value) => typeof value === "object" && value !== null, { error: "expected a JSON object or array" }).superRefine((value, ctx) => {
-  if (depthOver(value, MAX_ARGS_DEPTH)) ctx.addIssue({ code: "custom", message: `nests deeper than ${MAX_ARGS_DEPTH} levels` });
+  if (nestsDeeperThan(value)) ctx.addIssue({ code: "custom", message: `nests deeper than ${MAX_JSON_DEPTH} levels` });
 });
 const common = {
   scheduledAt: z.iso.datetime({ offset: true, error: "expected an ISO 8601 date-time, e.g. 2024-05-01T12:00:00Z" }).optional(),
@@ -102,16 +101,4 @@ function compact(request: { [K in keyof ExecuteRequest]: ExecuteRequest[K] | und
   if (request.scheduledAt !== undefined) out.scheduledAt = new Date(request.scheduledAt).toISOString();
   if (request.environment !== undefined) out.environment = request.environment;
   return out;
-}
-
-/** Iterative, so that hostile nesting cannot overflow the stack here either. */
-function depthOver(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
-    if (typeof current !== "object" || current === null) continue;
-    if (depth > max) return true;
-    for (const child of Object.values(current)) stack.push([child, depth + 1]);
-  }
-  return false;
 }

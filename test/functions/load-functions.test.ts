@@ -1,5 +1,5 @@
 // Loading a functions folder: validation messages, bare-name modules, bundling.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { runInNewContext } from "node:vm";
@@ -118,8 +118,79 @@ describe("config validation", () => {
     expect(catalog.errors.map((error) => error.name)).toEqual(["b"]);
   });
 
+  it("refuses a config nested too deep to check, and loads the others", async () => {
+    // 2000 levels: the schema check would overflow the stack and, before, failed the whole folder.
+    const deep = `{"name":"deep","executor":"default","handler":"deep.main","args":{"x":${"[".repeat(2000)}${"]".repeat(2000)}}}`;
+    const catalog = await load({ "deep/config.json": deep, "deep/deep.js": handler, "good/config.json": config("good"), "good/good.js": handler });
+    expect([...catalog.functions.keys()]).toEqual(["good"]);
+    expect(catalog.errors.map((error) => error.message)).toEqual(["deep/config.json: args: nests deeper than 64 levels"]);
+  });
+
+  it("makes anything that goes wrong in loading one function that function's error", async () => {
+    // A config.json that is a folder cannot be read: the error names it; the others load.
+    const catalog = await load({ "dir/config.json/placeholder.txt": "", "dir/dir.js": handler, "good/config.json": config("good"), "good/good.js": handler });
+    expect([...catalog.functions.keys()]).toEqual(["good"]);
+    expect(catalog.errors).toHaveLength(1);
+    expect(catalog.errors[0]!.message).toMatch(/^dir\/config\.json: could not be loaded: EISDIR/);
+  });
+
   it("throws for a functions folder that does not exist", async () => {
     await expect(loadFunctions("/nonexistent/functions")).rejects.toThrow("the functions folder /nonexistent/functions does not exist");
+  });
+});
+
+describe("symbolic links and misnamed configs", () => {
+  /** A temp root with `files`, plus `links` (path → target, relative to the root or absolute). */
+  async function loadWithLinks(files: Record<string, unknown>, links: Record<string, string>): Promise<FunctionCatalog> {
+    const root = await mkdtemp(join(tmpdir(), "skywalker-functions-"));
+    roots.push(root);
+    for (const [path, content] of Object.entries(files)) {
+      await mkdir(dirname(join(root, path)), { recursive: true });
+      await writeFile(join(root, path), typeof content === "string" ? content : JSON.stringify(content));
+    }
+    for (const [path, target] of Object.entries(links)) {
+      await mkdir(dirname(join(root, path)), { recursive: true });
+      await symlink(target.startsWith("/") ? target : join(root, target), join(root, path));
+    }
+    return loadFunctions(root);
+  }
+
+  it("never reads a file through a link that leads outside the functions folder", async () => {
+    const outside = await mkdtemp(join(tmpdir(), "skywalker-outside-"));
+    roots.push(outside);
+    await writeFile(join(outside, "leak.ts"), 'export const secret = "OUTSIDE";\n');
+    await mkdir(join(outside, "fn"));
+    const catalog = await loadWithLinks(
+      {
+        "relative/config.json": config("relative"),
+        "relative/relative.ts": 'import text from "./p.txt";\nexport async function main() { return text; }\n',
+        "bare/config.json": config("bare"),
+        "bare/bare.ts": 'import { secret } from "leak2";\nexport async function main() { return secret; }\n',
+        "good/config.json": config("good"),
+        "good/good.js": handler,
+      },
+      { "relative/p.txt": "/etc/passwd", "bare/leak2.ts": join(outside, "leak.ts"), linked: join(outside, "fn") },
+    );
+    expect([...catalog.functions.keys()]).toEqual(["good"]);
+    const byName = Object.fromEntries(catalog.errors.map((error) => [error.name, error.message]));
+    expect(byName.relative).toContain('module "./p.txt" imported by relative/relative.ts leads through a symbolic link to /etc/passwd, outside the functions folder');
+    expect(byName.bare).toContain("bare/leak2.ts is a symbolic link to");
+    expect(byName.linked).toMatch(/^linked: linked is a symbolic link to .*, outside the functions folder: it is not read$/);
+    for (const fn of catalog.functions.values()) expect(fn.code).not.toContain("root:x:0:0");
+  });
+
+  it("follows links that stay inside the folder, as a mounted ConfigMap's", async () => {
+    const catalog = await loadWithLinks(
+      { "..data/mounted.ts": handler, "..data/config.json": config("mounted") },
+      { "mounted/config.json": "..data/config.json", "mounted/mounted.ts": "..data/mounted.ts" },
+    );
+    expect(catalog.errors).toEqual([]);
+    expect([...catalog.functions.keys()]).toEqual(["mounted"]);
+  });
+
+  it("reports a folder whose config is misnamed instead of taking it for a library", async () => {
+    const catalog = await load({ "upper/Config.json": config("upper"), "upper/upper.js": handler, "lib/helpers.ts": "export const x = 1;\n" });
+    expect(catalog.errors.map((error) => error.message)).toEqual(["upper/Config.json: not read: a function's config is named config.json or upper-config.json (names are case-sensitive)"]);
   });
 });
 
