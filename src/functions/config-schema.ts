@@ -1,6 +1,7 @@
 // The schema of a function's config.json: the original's fields with their meaning unchanged,
 // plus Skywalker's `limits`, `isolation`, `retries`, `overlap` and `activeEndpoint`.
 import { z } from "zod";
+import { parseNetEntry } from "../sandbox-host/capabilities/net-policy.ts";
 import type { ExecutorKind } from "./types.ts";
 
 const EXECUTOR_NAMES: Record<string, ExecutorKind> = {
@@ -20,6 +21,11 @@ export function executorKindOf(name: string): ExecutorKind | undefined {
 
 const jsonObject = z.record(z.string(), z.json());
 const positiveInt = z.number().int().positive();
+
+const netEntry = z.string().superRefine((entry, ctx) => {
+  const rule = parseNetEntry(entry);
+  if ("error" in rule) ctx.addIssue({ code: "custom", message: `"${entry}": ${rule.error}` });
+});
 
 export const ScheduleEntrySchema = z.strictObject({
   environment: z.string().min(1),
@@ -56,7 +62,7 @@ export const FunctionConfigSchema = z.strictObject({
   retries: z.number().int().min(0).max(10).default(0),
   overlap: z.enum(["skip", "allow"]).default("skip"),
   activeEndpoint: z.string().regex(/^[A-Za-z0-9.-]+$/, "expected a DNS name").optional(),
-  allow: z.strictObject({ net: z.array(z.string().regex(/^[A-Za-z0-9.*:[\]/-]+$/, "expected a host, *.domain, IP or CIDR, with an optional :port")).default([]) }).optional(),
+  allow: z.strictObject({ net: z.array(netEntry).default([]) }).optional(),
   secrets: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a secret name like SLACK_WEBHOOK_URL")).default([]),
 });
 

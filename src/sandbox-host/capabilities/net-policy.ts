@@ -38,21 +38,42 @@ function splitPort(entry: string): { host: string; port?: number } {
   return { host: entry };
 }
 
+const LABEL = "[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?";
+const HOST_PATTERN = new RegExp(`^(?:\\*\\.)?${LABEL}(?:\\.${LABEL})*$`);
+
+/** The forms an `allow.net` entry may take, for error messages. */
+export const NET_ENTRY_FORMS = "a host (api.example.com), *.domain, an IP or a CIDR range (10.0.0.0/8), with an optional :port";
+
+/** Reads one `allow.net` entry; the loader calls it too, so a config is refused for exactly what the runtime could not use. */
+export function parseNetEntry(entry: string): Rule | { error: string } {
+  const { host, port } = splitPort(entry.trim().toLowerCase());
+  if (port !== undefined && (port < 1 || port > 65_535)) return { error: `port ${port} is not between 1 and 65535` };
+  const withPort = port === undefined ? {} : { port };
+  const [network = "", prefix, ...rest] = host.split("/");
+  const version = isIP(network);
+  if (version !== 0) {
+    const family = version === 6 ? "ipv6" : "ipv4";
+    const list = new BlockList();
+    if (prefix === undefined) list.addAddress(network, family);
+    else {
+      const max = version === 6 ? 128 : 32;
+      if (!/^\d+$/.test(prefix) || Number(prefix) > max || rest.length > 0) return { error: `the prefix length of an IPv${version} range must be 0 to ${max}` };
+      list.addSubnet(network, Number(prefix), family);
+    }
+    return { kind: "address", list, ...withPort };
+  }
+  if (!HOST_PATTERN.test(host)) return { error: `expected ${NET_ENTRY_FORMS}` };
+  return { kind: "host", pattern: host, ...withPort };
+}
+
 export class NetPolicy {
   private readonly rules: Rule[];
 
   constructor(entries: readonly string[]) {
     this.rules = entries.map((entry) => {
-      const { host, port } = splitPort(entry.trim().toLowerCase());
-      const [network, prefix] = host.split("/");
-      if (network !== undefined && isIP(network) !== 0) {
-        const list = new BlockList();
-        const family = isIP(network) === 6 ? "ipv6" : "ipv4";
-        if (prefix === undefined) list.addAddress(network, family);
-        else list.addSubnet(network, Number(prefix), family);
-        return { kind: "address", list, ...(port === undefined ? {} : { port }) };
-      }
-      return { kind: "host", pattern: host, ...(port === undefined ? {} : { port }) };
+      const rule = parseNetEntry(entry);
+      if ("error" in rule) throw new Error(`allow.net entry "${entry}": ${rule.error}`);
+      return rule;
     });
   }
 
