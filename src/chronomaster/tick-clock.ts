@@ -24,6 +24,9 @@ export interface TickClock {
   stop(): void;
 }
 
+/** The longest delay setTimeout takes (about 24.8 days); Node fires a longer one after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Offsets spread over at most this much of a period. */
 const MAX_PHASE_MS = 60_000;
 
@@ -64,6 +67,14 @@ class EveryClock implements TickClock {
 
   // Re-armed from the due time each tick (never setInterval), so delays never accumulate.
   private arm(): void {
+    if (this.dueAt - Date.now() > MAX_TIMER_MS) {
+      // A period longer than one timer can wait (@every 600h, say) is waited out in steps.
+      this.timer = setTimeout(() => {
+        if (!this.stopped) this.arm();
+      }, MAX_TIMER_MS);
+      this.timer.unref();
+      return;
+    }
     this.timer = setTimeout(() => {
       if (this.stopped) return;
       // Every tick due by now (at least this one: a timer may fire a millisecond early), counted

@@ -5,6 +5,7 @@ import type { ScheduleEntry } from "./types.ts";
 
 const EVERY = /^@every\s+(\d+)\s*(s|m|h)$/;
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
+const MAX_EVERY_MS = 8760 * UNIT_MS.h;
 
 export type ParsedTrigger = ScheduleEntry["trigger"];
 
@@ -14,7 +15,9 @@ export function parseSchedule(text: string): { trigger: ParsedTrigger } | { erro
   if (every !== null) {
     const count = Number(every[1]);
     if (count <= 0) return { error: `"${text}" must fire at least once: use a count above 0` };
-    return { trigger: { kind: "every", everyMs: count * UNIT_MS[every[2] as keyof typeof UNIT_MS] } };
+    const everyMs = count * UNIT_MS[every[2] as keyof typeof UNIT_MS];
+    if (everyMs > MAX_EVERY_MS) return { error: `"${text}" is longer than a year (8760h): use a cron expression for rarer runs` };
+    return { trigger: { kind: "every", everyMs } };
   }
   const fields = trimmed.split(/\s+/).length;
   if (!trimmed.startsWith("@") && (fields === 5 || fields === 6) && validate(trimmed)) {

@@ -37,6 +37,22 @@ describe("the @every clock", () => {
     for (let i = 0; i < 100; i++) expect(phaseOf(`check-${i}`, 3_600_000)).toBeLessThan(60_000);
   });
 
+  it("waits out a period longer than one timer can (about 24.8 days) and fires once", () => {
+    const everyMs = 600 * 3_600_000; // @every 600h
+    const phase = phaseOf("monthly", everyMs);
+    const firstDue = Math.floor((START - phase) / everyMs) * everyMs + everyMs + phase;
+    const ticks: string[] = [];
+    const clock = startClock("monthly", every(everyMs), { onTick: (due) => ticks.push(due.toISOString()), onMissed: () => undefined });
+    // Node fires a longer setTimeout after 1 ms: the clock used to tick again and again then.
+    vi.advanceTimersByTime(5000);
+    expect(ticks).toEqual([]);
+    vi.advanceTimersByTime(firstDue - Date.now() + 1);
+    expect(ticks).toEqual([at(firstDue)]);
+    vi.advanceTimersByTime(everyMs);
+    clock.stop();
+    expect(ticks).toEqual([at(firstDue), at(firstDue + everyMs)]);
+  });
+
   it("fires the ticks a stall made it miss, late, and drops and reports those beyond the bound", () => {
     const phase = phaseOf("checker", 1000);
     const ticks: string[] = [];

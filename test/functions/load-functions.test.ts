@@ -83,6 +83,20 @@ describe("config validation", () => {
     expect(catalog.errors[0]!.issues.map((issue) => issue.path)).toEqual(["schedule[0].cron", "schedule[1].cron", "schedule[2].timezone"]);
   });
 
+  it("takes @every up to a year and refuses longer, pointing to cron", async () => {
+    const catalog = await load({
+      "yearly/config.json": config("yearly", { schedule: [{ environment: "p", cron: "@every 8760h" }] }),
+      "yearly/yearly.js": handler,
+      "longer/config.json": config("longer", { schedule: [{ environment: "p", cron: "@every 10000h" }, { environment: "q", cron: "@every 99999999999999999999999h" }] }),
+      "longer/longer.js": handler,
+    });
+    expect(catalog.functions.get("yearly")!.schedule[0]!.trigger).toEqual({ kind: "every", everyMs: 8760 * 3_600_000 });
+    expect(catalog.errors[0]!.message).toBe(
+      'longer/config.json: schedule[0].cron: "@every 10000h" is longer than a year (8760h): use a cron expression for rarer runs; ' +
+        'schedule[1].cron: "@every 99999999999999999999999h" is longer than a year (8760h): use a cron expression for rarer runs',
+    );
+  });
+
   it("rejects unknown fields, bad executors, wrong types and a name that is not the folder's", async () => {
     const catalog = await load({ "f/config.json": { name: "g", executor: "executor.Bogus", handler: "f.main", enable: false, retries: "3" }, "f/f.js": handler });
     const paths = catalog.errors[0]!.issues.map((issue) => issue.path);
