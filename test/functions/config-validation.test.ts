@@ -56,3 +56,34 @@ describe("allow.net", () => {
     expect(() => new NetPolicy(["api.example.com", "10.0.0.0/99"])).toThrow('allow.net entry "10.0.0.0/99": the prefix length of an IPv4 range must be 0 to 32');
   });
 });
+
+describe("field messages", () => {
+  it("says a missing field is required and what it takes", async () => {
+    expect(await messageFor({ executor: "default" })).toBe(
+      'f/config.json: name: required; a string (the folder\'s name); handler: required; a string "<file>.<export>" (a list of them for a workflow)',
+    );
+  });
+
+  it("says what was expected and what came, for values of the wrong type", async () => {
+    expect(await messageFor({ ...base, handler: 5 })).toBe('f/config.json: handler: expected a string "<file>.<export>" (a list of them for a workflow), got 5');
+    expect(await messageFor({ ...base, args: 5 })).toBe("f/config.json: args: expected an object (or a list of objects, one per workflow step), got 5");
+    expect(await messageFor({ ...base, args: null })).toBe("f/config.json: args: expected an object (or a list of objects, one per workflow step), got null");
+    expect(await messageFor({ ...base, version: null })).toBe("f/config.json: version: expected a string or a number, got null");
+    expect(await messageFor({ ...base, enabled: "false" })).toBe('f/config.json: enabled: expected true or false, got "false"');
+    expect(await messageFor({ ...base, limits: { timeoutMs: 1.5 } })).toBe("f/config.json: limits.timeoutMs: expected a positive whole number, got 1.5");
+    expect(await messageFor(null)).toBe("f/config.json: expected a JSON object, got null");
+  });
+
+  it("names the item of a list that is wrong, not the whole field", async () => {
+    expect(await messageFor({ name: "f", executor: "workflow", handler: ["f.a", "f.b"], args: [{}, null] })).toBe("f/config.json: args[1]: expected an object, got null");
+    expect(await messageFor({ name: "f", executor: "workflow", handler: ["f.a", 7] })).toBe('f/config.json: handler[1]: expected a string "<file>.<export>", got 7');
+    expect(await messageFor({ name: "f", executor: "workflow", handler: [] })).toBe("f/config.json: handler: expected at least one handler");
+  });
+
+  it("says so when the file starts with a byte order mark or is empty", async () => {
+    expect(await messageFor(`\uFEFF${JSON.stringify(base)}`)).toBe(
+      "f/config.json: starts with a byte order mark (BOM), which JSON does not allow: save it as UTF-8 without BOM",
+    );
+    expect(await messageFor(" \n")).toBe("f/config.json: is empty: expected a JSON object");
+  });
+});
