@@ -1,17 +1,26 @@
 // `skywalker new <name>`: scaffolds a function folder that `skywalker run` executes as is.
 import { mkdir, stat, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { ErrorCodes, SkywalkerError } from "../errors.ts";
 import { DEFAULT_LIMITS } from "../functions/limits.ts";
+import { indexModules } from "../functions/module-index.ts";
 
-const NAME = /^[a-z0-9][a-z0-9_-]*$/;
+// The name becomes a Kubernetes label value: at most 63 characters, alphanumeric at both ends.
+const NAME = /^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$/;
+const MAX_NAME_LENGTH = 63;
 
 export async function newCommand(name: string, options: { functions: string }): Promise<number> {
-  if (!NAME.test(name)) {
-    throw new SkywalkerError(ErrorCodes.USAGE, `"${name}" is not a function name: use lowercase letters, digits, "-" and "_", starting with a letter or digit`);
-  }
-  const dir = join(resolve(options.functions), name);
+  const problem = nameProblem(name);
+  if (problem !== undefined) throw new SkywalkerError(ErrorCodes.USAGE, `"${name}" is not a function name: ${problem}`);
+  const root = resolve(options.functions);
+  const dir = join(root, name);
   if (await exists(dir)) throw new SkywalkerError(ErrorCodes.USAGE, `${dir} already exists`);
+  // The new folder's module would share its bare name with this one, and every import of it would become ambiguous.
+  const taken = (await exists(root)) ? (await indexModules(root)).global.get(name) : undefined;
+  if (taken !== undefined) {
+    const files = taken.map((file) => join(options.functions, relative(root, file))).join(", ");
+    throw new SkywalkerError(ErrorCodes.USAGE, `"${name}" is already the bare name of ${files}: a function of that name would make import "${name}" ambiguous; choose another name`);
+  }
   await mkdir(dir, { recursive: true });
   const config = {
     name,
@@ -30,6 +39,12 @@ export async function newCommand(name: string, options: { functions: string }): 
   await writeFile(join(dir, `${name}.ts`), handlerTemplate());
   process.stdout.write(`created ${dir}\nrun it: npx skywalker run ${name} --functions ${options.functions}\n`);
   return 0;
+}
+
+function nameProblem(name: string): string | undefined {
+  if (name.length > MAX_NAME_LENGTH) return `it has ${name.length} characters, and a Kubernetes label takes at most ${MAX_NAME_LENGTH}`;
+  if (!NAME.test(name)) return 'use lowercase letters, digits, "-" and "_", starting and ending with a letter or digit (it becomes a Kubernetes label)';
+  return undefined;
 }
 
 function handlerTemplate(): string {

@@ -144,4 +144,21 @@ describe("skywalker new", () => {
     expect((await skywalker(["new", "disk-check", "--functions", "./scaffolded"])).code).toBe(2);
     expect((await skywalker(["new", "Bad Name"])).code).toBe(2);
   });
+
+  it("refuses a name a module of the folder already has, which would make its imports ambiguous", async () => {
+    const { code, stderr } = await skywalker(["new", "alerts", "--functions", "./functions"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('"alerts" is already the bare name of functions/lib/alerts.ts');
+    expect((await skywalker(["validate", "./functions"])).code).toBe(0);
+  });
+
+  it("refuses a name that cannot be a Kubernetes label, saying why", async () => {
+    const trailing = await skywalker(["new", "x_", "--functions", "./scaffolded"]);
+    expect(trailing.code).toBe(2);
+    expect(trailing.stderr).toContain("starting and ending with a letter or digit");
+    const long = await skywalker(["new", "a".repeat(64), "--functions", "./scaffolded"]);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toContain("it has 64 characters, and a Kubernetes label takes at most 63");
+    expect((await skywalker(["new", "a".repeat(63), "--functions", "./scaffolded"])).code).toBe(0);
+  });
 });
