@@ -1,6 +1,7 @@
 // The runtime that runs first in every function context, before any user code. It takes the
 // host's bridged capabilities off the global object (so user code can only reach them
-// through console and timers), removes APIs whose memory lives outside the V8 heap, and
+// through console and timers), removes APIs whose memory lives outside the V8 heap or whose
+// callbacks run outside a run, and
 // installs `startStep`/`stepOutcome`, through which the host runs each handler. Every outcome,
 // including a throw, comes back as JSON text that was size-checked in here.
 import { BRIDGE } from "./contract.ts";
@@ -41,6 +42,9 @@ const settings = parse(take<string>(BRIDGE.settings)) as RuntimeSettings;
 // Memory outside the V8 heap is not bounded by the isolate's limit: no WebAssembly memories,
 // no shared memory. (ArrayBuffers are counted against the limit by isolated-vm.)
 for (const name of ["WebAssembly", "SharedArrayBuffer", "Atomics"]) delete global[name];
+// No user code outside a run: a FinalizationRegistry's callbacks run whenever the garbage
+// collector gets to them, between runs too, where no run's time or CPU limit applies.
+delete global.FinalizationRegistry;
 
 function safeString(read: () => unknown, fallback: string): string {
   try {

@@ -329,10 +329,16 @@ export class FunctionSandbox {
     const isolate = this.isolate;
     const { codeHash } = this.spec;
     if (isolate === undefined || this.cache.isRefreshed(codeHash)) return;
+    // Asynchronous throughout: a synchronous call would hold the host's thread for as long as
+    // the isolate is busy, and between runs nothing bounds that.
     setImmediate(() => {
       if (isolate.isDisposed) return;
-      const heap = isolate.getHeapStatisticsSync();
-      if (heap.used_heap_size + heap.externally_allocated_size < heap.heap_size_limit / 2) void this.cache.refresh(isolate, codeHash, this.code, this.bundleFilename);
+      isolate.getHeapStatistics().then(
+        (heap) => {
+          if (heap.used_heap_size + heap.externally_allocated_size < heap.heap_size_limit / 2) void this.cache.refresh(isolate, codeHash, this.code, this.bundleFilename);
+        },
+        () => undefined, // disposed meanwhile
+      );
     });
   }
 }

@@ -77,10 +77,16 @@ class Bridge {
       return JSON.stringify({ error: (error as Error).message });
     }
     const id = this.nextCallId++;
+    const run = this.run;
+    // Only into the run that made the call: delivered later, its continuation would run outside
+    // any run, where no limit applies.
+    const deliver = (ok: boolean, payloadJson: string): void => {
+      if (this.run === run) this.settle?.(id, ok, payloadJson);
+    };
     const begin = (): void => {
       void new Promise((resolve) => resolve(start())).then(
-        (value) => this.settle?.(id, true, JSON.stringify(value ?? null)),
-        (error: unknown) => this.settle?.(id, false, JSON.stringify((error as Error)?.message ?? String(error))),
+        (value) => deliver(true, JSON.stringify(value ?? null)),
+        (error: unknown) => deliver(false, JSON.stringify((error as Error)?.message ?? String(error))),
       );
     };
     if (this.holdCalls) this.held.push(begin);

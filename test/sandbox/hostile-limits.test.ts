@@ -47,6 +47,21 @@ describe("time limits", () => {
   });
 });
 
+describe("no code of a function runs outside its runs", () => {
+  it("has no FinalizationRegistry, whose callbacks would run whenever the garbage collector decides", async () => {
+    await expectFailure("finalizer-spin", "ERR_MODULE_INIT", "FinalizationRegistry is not defined");
+  });
+
+  it("drops what a host call brings back after its run ended, so a late continuation cannot spin", async () => {
+    for (let i = 0; i < 3; i++) {
+      const record = await h.run("late-continuation");
+      expect(record.status).toBe("succeeded");
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the state call settles meanwhile
+    }
+    await h.expectHealthy();
+  });
+});
+
 describe("memory limits", () => {
   it("stops a heap of growing arrays at the isolate's memory limit", async () => {
     await expectFailure("memory-arrays", "ERR_MEMORY_LIMIT", "limits.memoryMb");
