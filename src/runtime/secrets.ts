@@ -27,6 +27,9 @@ export function resolveSecrets(names: readonly string[], env: NodeJS.ProcessEnv 
   return missing.length > 0 ? { missing } : { values };
 }
 
+/** What the runtime puts where it cut a long string (sandbox/format.ts). */
+const CUT_MARK = "…";
+
 export class Redactor {
   private readonly secrets: [string, string][];
 
@@ -40,17 +43,51 @@ export class Redactor {
     return this.secrets.length === 0;
   }
 
+  /** Redacts every secret in `text`, and the start of one where a long string was cut. */
   text(text: string): string {
     let out = text;
-    for (const [name, value] of this.secrets) out = out.split(value).join(`[redacted:${name}]`);
+    for (const [name, value] of this.secrets) {
+      out = out.split(value).join(`[redacted:${name}]`);
+      if (out.includes(CUT_MARK)) out = redactCutStart(out, name, value);
+    }
     return out;
   }
 
-  /** Redacts inside any JSON value (results, errors), also where a secret was JSON-escaped. */
+  /**
+   * Redacts inside a JSON value (results, errors, steps): in its strings and its keys. Numbers and
+   * the like are left as they are: a secret of digits must not turn `"durationMs": 12345` into
+   * broken JSON.
+   */
   json<T>(value: T): T {
-    if (this.empty || value === null || value === undefined) return value;
-    let json = JSON.stringify(value);
-    for (const [name, secret] of this.secrets) json = json.split(JSON.stringify(secret).slice(1, -1)).join(`[redacted:${name}]`);
-    return JSON.parse(json) as T;
+    if (this.empty) return value;
+    return this.walk(value) as T;
   }
+
+  private walk(value: unknown): unknown {
+    if (typeof value === "string") return this.text(value);
+    if (Array.isArray(value)) return value.map((item) => this.walk(item));
+    if (typeof value !== "object" || value === null) return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      // defineProperty: a key such as "__proto__" stays a key
+      Object.defineProperty(out, this.text(key), { value: this.walk(item), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+}
+
+/** A string cut right after the first characters of a secret: those characters are redacted too. */
+function redactCutStart(text: string, name: string, secret: string): string {
+  let out = text;
+  for (let at = out.indexOf(CUT_MARK); at !== -1; at = out.indexOf(CUT_MARK, at + 1)) {
+    for (let length = secret.length - 1; length >= MIN_REDACTED_LENGTH; length--) {
+      if (at >= length && out.slice(at - length, at) === secret.slice(0, length)) {
+        const replacement = `[redacted:${name}]`;
+        out = out.slice(0, at - length) + replacement + out.slice(at);
+        at = at - length + replacement.length;
+        break;
+      }
+    }
+  }
+  return out;
 }
