@@ -12,6 +12,7 @@
 import ivm from "isolated-vm";
 import type { JsonValue, StepInput, StepOutcome } from "../../sandbox/contract.ts";
 import { ErrorCodes } from "../errors.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../json-depth.ts";
 import type { LogEntry, RunError, StepRecord } from "../run-record.ts";
 import { toRunError } from "../run-record.ts";
 import { classifyFailure, isolateUnusableAfter } from "./classify-failure.ts";
@@ -179,8 +180,14 @@ export class FunctionSandbox {
         step.error = toRunError(outcome.error);
         return step.error;
       }
+      const result = JSON.parse(outcome.resultJson) as JsonValue;
+      // Node's IPC and the run record serialise recursively: a deeper result would overflow them.
+      if (nestsDeeperThan(result)) {
+        step.error = { code: ErrorCodes.RESULT_NOT_SERIALIZABLE, name: "TypeError", message: `the result nests deeper than ${MAX_JSON_DEPTH} levels`, retryable: false };
+        return step.error;
+      }
       step.status = "succeeded";
-      step.result = JSON.parse(outcome.resultJson) as JsonValue;
+      step.result = result;
       previousResultJson = outcome.resultJson;
     }
     return undefined;

@@ -24,6 +24,19 @@ describe("results that cannot be copied", () => {
     await h.expectHealthy();
   });
 
+  it("fails a result nested deeper than 64 levels, which would overflow the host's serialisers, and the host lives", async () => {
+    const record = await h.run("deep-result");
+    expect(record.status).toBe("failed");
+    expect(record.error).toMatchObject({ code: "ERR_RESULT_NOT_SERIALIZABLE", message: "the result nests deeper than 64 levels" });
+    expect(h.pool.hostRestarts).toBe(0);
+    await h.expectHealthy();
+  });
+
+  it("refuses to store such a value in ctx.state, where it could never be read back", async () => {
+    const record = await h.run("deep-result", { state: true });
+    expect(record.result).toBe("refused: ctx.state.set: the value nests deeper than 64 levels");
+  });
+
   it("reports a function result as null, as JSON would", async () => {
     const record = await h.run("function-result");
     expect(record).toMatchObject({ status: "succeeded", result: null });

@@ -1,6 +1,7 @@
 // What one run may ask of the host besides logs and timers: fetch within its allowlist, and its
 // function's state. Bounded per run (request count) and cut off when the run ends, which its
 // deadline sees to.
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../json-depth.ts";
 import type { HostCallKind } from "../../../sandbox/contract.ts";
 import { hostFetch } from "./host-fetch.ts";
 import type { FetchRequestData } from "./host-fetch.ts";
@@ -31,7 +32,13 @@ export class RunCapabilities {
   }
 
   /** Throws the refusals that need no I/O (fetch not allowed, too many requests). */
-  check(kind: HostCallKind, _payload: unknown): void {
+  check(kind: HostCallKind, payload: unknown): void {
+    if (kind === "state") {
+      const { valueJson } = payload as { valueJson?: unknown };
+      // Stored, it could never be read back: the way back serialises recursively.
+      if (typeof valueJson === "string" && nestsDeeperThan(JSON.parse(valueJson))) throw new Error(`ctx.state.set: the value nests deeper than ${MAX_JSON_DEPTH} levels`);
+      return;
+    }
     if (kind !== "fetch") return;
     if (this.spec.allowNet.length === 0) throw new Error('fetch is not allowed: this function\'s config has no "allow": {"net": [...]}');
     if (++this.requests > this.spec.maxRequests) throw new Error(`fetch: more than ${this.spec.maxRequests} requests in one run (limits.maxRequests)`);
