@@ -2,8 +2,8 @@
 // prunes the ones of functions that no longer exist.
 import { ApiException, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { V1ConfigMap } from "@kubernetes/client-node";
-import { CONFIGMAP_SELECTOR } from "./function-configmaps.ts";
-import type { FunctionConfigMap } from "./function-configmaps.ts";
+import { CONFIGMAP_SELECTOR } from "./configmap-format.ts";
+import type { FunctionConfigMap } from "./configmap-format.ts";
 
 export interface ApplyResult {
   created: string[];

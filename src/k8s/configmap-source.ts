@@ -3,14 +3,14 @@
 // sidecar. Each ConfigMap is written out as one folder of a local functions folder, which the
 // usual loader reads; every change then triggers a reload.
 import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CoreV1Api, makeInformer } from "@kubernetes/client-node";
 import type { Informer, KubeConfig, V1ConfigMap } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { CONFIGMAP_SELECTOR, FOLDER_LABEL } from "./function-configmaps.ts";
+import { folderOfConfigMap, writeConfigMapFiles } from "./configmap-folder.ts";
+import { CONFIGMAP_SELECTOR, FOLDER_LABEL } from "./configmap-format.ts";
 
-const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const RELOAD_DEBOUNCE_MS = 100;
 const MAX_RETRY_MS = 30_000;
 
@@ -86,9 +86,9 @@ export class ConfigMapFunctionSource {
   }
 
   private folderOf(cm: V1ConfigMap): string | undefined {
-    const folder = cm.metadata?.labels?.[FOLDER_LABEL];
-    if (folder === undefined || !SAFE_NAME.test(folder)) {
-      this.options.logger.warn({ configmap: cm.metadata?.name, folder }, `ignored a configmap without a valid ${FOLDER_LABEL} label`);
+    const folder = folderOfConfigMap(cm);
+    if (folder === undefined) {
+      this.options.logger.warn({ configmap: cm.metadata?.name, folder: cm.metadata?.labels?.[FOLDER_LABEL] }, `ignored a configmap without a valid ${FOLDER_LABEL} label`);
       return undefined;
     }
     return folder;
@@ -100,10 +100,7 @@ export class ConfigMapFunctionSource {
     if (folder === undefined) return;
     const staging = join(this.options.dir, `.staging-${folder}-${randomBytes(4).toString("hex")}`);
     await mkdir(staging);
-    for (const [file, content] of Object.entries(cm.data ?? {})) {
-      if (!SAFE_NAME.test(file)) continue;
-      await writeFile(join(staging, file), content);
-    }
+    await writeConfigMapFiles(staging, cm);
     const target = join(this.options.dir, folder);
     await rm(target, { recursive: true, force: true });
     await rename(staging, target);

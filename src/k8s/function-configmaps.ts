@@ -4,28 +4,19 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCodes, SkywalkerError } from "../errors.ts";
 import { loadFunctions } from "../functions/load-functions.ts";
-import { indexModules, MODULE_EXTENSIONS } from "../functions/module-index.ts";
-
-export const PART_OF = "app.kubernetes.io/part-of";
-export const FOLDER_LABEL = "skywalker.io/folder";
-export const KIND_LABEL = "skywalker.io/kind";
-/** Selects every ConfigMap `skywalker configmap` makes. */
-export const CONFIGMAP_SELECTOR = `${PART_OF}=skywalker,${KIND_LABEL}`;
-/** The API server refuses a ConfigMap whose data is over 1 MiB. */
-export const MAX_CONFIGMAP_BYTES = 1024 * 1024;
-
-export interface FunctionConfigMap {
-  apiVersion: "v1";
-  kind: "ConfigMap";
-  metadata: { name: string; namespace?: string; labels: Record<string, string> };
-  data: Record<string, string>;
-}
+import { indexModules } from "../functions/module-index.ts";
+import { FOLDER_LABEL, KIND_LABEL, MAX_CONFIGMAP_BYTES, PART_OF, SHIPPED_EXTENSIONS } from "./configmap-format.ts";
+import type { FunctionConfigMap } from "./configmap-format.ts";
+import { checkShipping } from "./shipping-check.ts";
 
 export function configMapName(folder: string): string {
   return `skywalker-fn-${folder.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`.slice(0, 253);
 }
 
-/** Validates every function, then builds the ConfigMaps; refuses, naming function and field, if any is invalid. */
+/**
+ * Validates every function, then builds the ConfigMaps; refuses, naming function and field, if any
+ * is invalid, and naming folder or file if any would not reach the pods as it is here.
+ */
 export async function buildFunctionConfigMaps(functionsDir: string, namespace?: string): Promise<FunctionConfigMap[]> {
   const catalog = await loadFunctions(functionsDir);
   if (catalog.errors.length > 0) {
@@ -37,7 +28,7 @@ export async function buildFunctionConfigMaps(functionsDir: string, namespace?: 
   const names = new Map<string, string>();
   for (const folder of index.folders) {
     const files = (await readdir(folder.dir, { withFileTypes: true }))
-      .filter((entry) => entry.isFile() && (entry.name.endsWith(".json") || (MODULE_EXTENSIONS as readonly string[]).some((ext) => entry.name.endsWith(ext))))
+      .filter((entry) => entry.isFile() && SHIPPED_EXTENSIONS.some((ext) => entry.name.endsWith(ext)))
       .map((entry) => entry.name)
       .sort();
     if (files.length === 0) continue;
@@ -57,10 +48,11 @@ export async function buildFunctionConfigMaps(functionsDir: string, namespace?: 
       metadata: {
         name,
         ...(namespace === undefined ? {} : { namespace }),
-        labels: { [PART_OF]: "skywalker", [KIND_LABEL]: folder.configFiles.length > 0 ? "function" : "library", [FOLDER_LABEL]: folder.name.slice(0, 63) },
+        labels: { [PART_OF]: "skywalker", [KIND_LABEL]: folder.configFiles.length > 0 ? "function" : "library", [FOLDER_LABEL]: folder.name },
       },
       data,
     });
   }
+  await checkShipping(catalog, maps);
   return maps;
 }

@@ -1,16 +1,20 @@
 // Shipping functions as ConfigMaps and loading them back from a Kubernetes API served over real
 // HTTP on loopback (no live cluster runs in CI).
 import { execFile } from "node:child_process";
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KubeConfig, loadAllYaml } from "@kubernetes/client-node";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FunctionRegistry } from "../../src/functions/function-registry.ts";
+import { loadFunctions } from "../../src/functions/load-functions.ts";
+import type { FunctionCatalog } from "../../src/functions/types.ts";
+import type { FunctionConfigMap } from "../../src/k8s/configmap-format.ts";
 import { ConfigMapFunctionSource } from "../../src/k8s/configmap-source.ts";
 import { buildFunctionConfigMaps } from "../../src/k8s/function-configmaps.ts";
+import { loadBackProblems } from "../../src/k8s/load-back.ts";
 import { startFakeKubeApi } from "../helpers/fake-kube-api.ts";
 import type { FakeKubeApi } from "../helpers/fake-kube-api.ts";
 
@@ -147,4 +151,120 @@ describe("loading functions from ConfigMaps", () => {
     expect(registry.functions().map((f) => f.name)).toEqual(["alpha", "delta", "gamma"]);
     await rm(dir, { recursive: true, force: true });
   }, 40_000);
+});
+
+describe("skywalker configmap ships a function only as it will load in the pods", () => {
+  /** Writes `files` (path → text) under a new folder of `work`. */
+  async function functionsFolder(name: string, files: Record<string, string>): Promise<string> {
+    const dir = join(work, name);
+    for (const [path, text] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), text);
+    }
+    return dir;
+  }
+  const fn = (folder: string, code = "export const main = async () => 1;\n") => ({
+    [`${folder}/config.json`]: JSON.stringify({ name: folder, executor: "default", handler: "handler.main" }),
+    [`${folder}/handler.ts`]: code,
+  });
+  const refusal = (dir: string) => buildFunctionConfigMaps(dir).then(() => "(shipped)", (error: Error) => error.message);
+
+  /** Puts the maps into the fake API and loads the functions through the real source. */
+  async function loadThroughSource(namespace: string, maps: FunctionConfigMap[]): Promise<FunctionCatalog> {
+    for (const map of maps) api.put(namespace, map);
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(api.kubeconfigPath);
+    const dir = await mkdtemp(join(tmpdir(), "skywalker-cm-"));
+    const source = new ConfigMapFunctionSource({ kubeConfig, namespace, dir, logger: pino({ level: "silent" }), onChange: async () => undefined });
+    try {
+      await source.start();
+      return await loadFunctions(dir);
+    } finally {
+      await source.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("loads a module whose name starts with '_' from its ConfigMap (the source dropped it)", async () => {
+    const dir = await functionsFolder("underscore", { ...fn("under", 'import { v } from "./_util";\nexport const main = async () => v;\n'), "under/_util.ts": "export const v = 1;\n" });
+    const loaded = await loadThroughSource("underscore", await buildFunctionConfigMaps(dir));
+    expect(loaded.errors).toEqual([]);
+    expect([...loaded.functions.keys()]).toEqual(["under"]);
+  });
+
+  it("ships the .cjs and .txt files a function imports, and they load from the ConfigMap", async () => {
+    const dir = await functionsFolder("cjs-txt", {
+      ...fn("imports", 'import h from "./helper.cjs";\nimport notes from "./notes.txt";\nexport const main = async () => [h, notes];\n'),
+      "imports/helper.cjs": "module.exports = { v: 7 };\n",
+      "imports/notes.txt": "hello text\n",
+    });
+    const maps = await buildFunctionConfigMaps(dir);
+    expect(Object.keys(maps[0]!.data).sort()).toEqual(["config.json", "handler.ts", "helper.cjs", "notes.txt"]);
+    const loaded = await loadThroughSource("cjs-txt", maps);
+    expect(loaded.errors).toEqual([]);
+    expect(loaded.functions.get("imports")?.code).toContain("hello text");
+  });
+
+  it("refuses a file in a subfolder that a function imports, naming it; an unused one is left behind", async () => {
+    const dir = await functionsFolder("subfolder", {
+      ...fn("subimp", 'import { v } from "./sub/inner";\nexport const main = async () => v;\n'),
+      "subimp/sub/inner.ts": "export const v = 1;\n",
+      ...fn("tidy"),
+      "tidy/tests/handler.test.ts": "export {};\n",
+    });
+    const message = await refusal(dir);
+    expect(message).toContain(`${dir}/subimp/sub/inner.ts: files in subfolders cannot be shipped as ConfigMap keys`);
+    expect(message).not.toContain("tidy");
+  });
+
+  it("refuses a file at the root of the functions folder that a function imports, naming it", async () => {
+    const dir = await functionsFolder("root-file", { ...fn("rootimp", 'import { s } from "../shared";\nexport const main = async () => s;\n'), "shared.ts": "export const s = 1;\n" });
+    expect(await refusal(dir)).toContain(`${dir}/shared.ts: files at the root of the functions folder cannot be shipped as ConfigMaps; move it into a library folder (imported by rootimp)`);
+  });
+
+  it("refuses a folder name over 63 characters, which the label would cut", async () => {
+    const long = `a-function-name-${"x".repeat(54)}`;
+    const dir = await functionsFolder("long-name", fn(long));
+    expect(await refusal(dir)).toContain(`${dir}/${long}: folder name longer than 63 characters cannot be a label value (it has 70)`);
+  });
+
+  it("refuses folder names a label cannot hold, which the source would ignore", async () => {
+    const dir = await functionsFolder("label-chars", { ...fn("café"), ...fn("has space") });
+    const message = await refusal(dir);
+    expect(message).toContain(`${dir}/café: folder name "café" cannot be a label value, which may hold only letters`);
+    expect(message).toContain(`${dir}/has space: folder name "has space" cannot be a label value`);
+  });
+
+  it("refuses, before printing or applying anything, a ConfigMap name and label the API server rejects", async () => {
+    await functionsFolder("kube-names", { ...fn("trail_"), ...fn("fine") });
+    for (const args of [["-o", "yaml"], ["--apply", "--namespace", "refused"]]) {
+      const { code, stdout, stderr } = await skywalker(["configmap", "--functions", "./kube-names", ...args]);
+      expect(code).toBe(2);
+      expect(stdout).toBe("");
+      expect(stderr).toContain('kube-names/trail_: a ConfigMap name must end with a letter or digit (it would be "skywalker-fn-trail-")');
+      expect(stderr).toContain('kube-names/trail_: folder name "trail_" cannot be a label value, which must start and end with a letter or digit');
+    }
+    expect(api.configMaps("refused")).toEqual([]);
+  });
+
+  it("refuses a file name the API server rejects as a data key, naming the file", async () => {
+    const dir = await functionsFolder("data-key", { ...fn("spacefile", 'import { v } from "./my helper";\nexport const main = async () => v;\n'), "spacefile/my helper.ts": "export const v = 1;\n" });
+    expect(await refusal(dir)).toContain(`${dir}/spacefile/my helper.ts: a ConfigMap key may hold only letters a-z and A-Z, digits, '-', '_' and '.'`);
+  });
+
+  it("loads the functions back from the ConfigMaps and names any that would not load the same", async () => {
+    const dir = await functionsFolder("load-back", {
+      ...fn("cjs", 'import h from "./helper.cjs";\nexport const main = async () => h;\n'),
+      "cjs/helper.cjs": "module.exports = { v: 7 };\n",
+      ...fn("plain"),
+    });
+    const local = await loadFunctions(dir);
+    const maps = await buildFunctionConfigMaps(dir);
+    expect(await loadBackProblems(local, maps, "fns")).toEqual([]);
+    const [cjs, plain] = maps.map((map) => structuredClone(map));
+    delete cjs!.data["helper.cjs"];
+    plain!.data["handler.ts"] = "export const main = async () => 2;\n";
+    const messages = (await loadBackProblems(local, [cjs!, plain!], "fns")).map((problem) => problem.message);
+    expect(messages).toEqual([expect.stringContaining('fns/cjs: does not load from its ConfigMaps: cjs/config.json: cjs/handler.ts:1:14: module "./helper.cjs"'), "fns/plain: its code bundled from the ConfigMaps differs from the local bundle"]);
+  });
 });
