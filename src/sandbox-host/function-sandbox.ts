@@ -32,6 +32,10 @@ const OUTCOME_ENVELOPE_BYTES = 64 * 1024;
 /** The longest a run may hold the host's thread in its synchronous slice. */
 export const SYNC_SLICE_MS = 10;
 
+/** How often the host looks for isolates busy between runs, and the CPU they may use meanwhile (a cache refresh, say). */
+export const IDLE_CHECK_MS = 250;
+const IDLE_CPU_ALLOWANCE_NS = 50_000_000n;
+
 /** The synchronous slice ran out: the attempt is void and the run starts again off the thread. */
 const SLICE_OVERRUN = Symbol("slice overrun");
 
@@ -45,6 +49,9 @@ export class FunctionSandbox {
   private queue: Promise<unknown> = Promise.resolve();
   private nextStepToken = 1;
   private readonly fastPath = new FastPath();
+  private running = false;
+  /** The isolate's CPU time at the last idle check, in ns. */
+  private idleCpu: bigint | undefined;
 
   readonly spec: HostFunctionSpec;
   private readonly code: string;
@@ -85,15 +92,40 @@ export class FunctionSandbox {
   }
 
   private async execute(request: HostRunRequest, onLog: (entry: LogEntry) => void): Promise<HostRunOutcome> {
-    const startedAt = Date.now();
-    const outcome = await this.attempt(request, onLog, startedAt, this.fastPath.eligible());
-    if (outcome !== SLICE_OVERRUN) {
-      this.fastPath.observe(outcome.cpuMs, outcome.error === null || !isolateUnusableAfter(outcome.error.code));
-      return outcome;
+    this.running = true;
+    try {
+      const startedAt = Date.now();
+      const outcome = await this.attempt(request, onLog, startedAt, this.fastPath.eligible());
+      if (outcome !== SLICE_OVERRUN) {
+        this.fastPath.observe(outcome.cpuMs, outcome.error === null || !isolateUnusableAfter(outcome.error.code));
+        return outcome;
+      }
+      this.fastPath.demote();
+      this.dispose();
+      return (await this.attempt(request, onLog, startedAt, false)) as HostRunOutcome;
+    } finally {
+      this.running = false;
+      this.idleCpu = undefined;
     }
-    this.fastPath.demote();
+  }
+
+  /**
+   * Called every IDLE_CHECK_MS by the host. An isolate that uses CPU while none of its function's
+   * runs is in progress runs code that no run's limits watch (a callback a run left behind that
+   * got past the runtime's and the bridge's fences): it is thrown away. Answers whether it was.
+   */
+  checkIdle(): boolean {
+    const isolate = this.isolate;
+    if (this.running || isolate === undefined || isolate.isDisposed) {
+      this.idleCpu = undefined;
+      return false;
+    }
+    const cpu = isolate.cpuTime;
+    const before = this.idleCpu;
+    this.idleCpu = cpu;
+    if (before === undefined || cpu - before <= IDLE_CPU_ALLOWANCE_NS) return false;
     this.dispose();
-    return (await this.attempt(request, onLog, startedAt, false)) as HostRunOutcome;
+    return true;
   }
 
   /** One try at the run; with `sync`, its first step starts in a synchronous slice. */

@@ -4,7 +4,7 @@
 import { ErrorCodes, messageOf } from "../errors.ts";
 import { CodeCache } from "./code-cache.ts";
 import { HostCatalog } from "./host-catalog.ts";
-import { FunctionSandbox } from "./function-sandbox.ts";
+import { FunctionSandbox, IDLE_CHECK_MS } from "./function-sandbox.ts";
 import { TurnBatch } from "../turn-batch.ts";
 import { SpareIsolates } from "./spare-isolates.ts";
 import type { FromHost, HostRunOutcome, HostRunRequest, ToHost, WireRunRequest } from "./protocol.ts";
@@ -84,6 +84,12 @@ function receive(message: ToHost): void {
     for (const codeHash of catalog.forget(message.function)) cache.forget(codeHash);
   }
 }
+
+setInterval(() => {
+  for (const [name, sandbox] of sandboxes) {
+    if (sandbox.checkIdle()) process.stderr.write(`${JSON.stringify({ function: name, msg: "disposed an isolate that ran code between its function's runs" })}\n`);
+  }
+}, IDLE_CHECK_MS).unref();
 
 process.on("message", (messages: ToHost[]) => {
   for (const message of messages) receive(message);

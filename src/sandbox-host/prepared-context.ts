@@ -78,10 +78,8 @@ class Bridge {
     }
     const id = this.nextCallId++;
     const run = this.run;
-    // Only into the run that made the call: delivered later, its continuation would run outside
-    // any run, where no limit applies.
     const deliver = (ok: boolean, payloadJson: string): void => {
-      if (this.run === run) this.settle?.(id, ok, payloadJson);
+      if (this.awaits(run)) this.settle?.(id, ok, payloadJson);
     };
     const begin = (): void => {
       void new Promise((resolve) => resolve(start())).then(
@@ -92,6 +90,16 @@ class Bridge {
     if (this.holdCalls) this.held.push(begin);
     else begin();
     return JSON.stringify({ id });
+  }
+
+  /**
+   * Whether `run` is still waiting for its step to report. Timers and call answers go into the
+   * isolate only then: delivered after the step has ended, their callbacks would run outside
+   * any run's limits. (The runtime drops them too, but its bookkeeping runs next to the
+   * function's code, which can tamper with it.)
+   */
+  private awaits(run: RunMonitor | undefined): boolean {
+    return run !== undefined && this.run === run && this.stepDone !== undefined;
   }
 
   releaseCalls(discard: boolean): void {
@@ -110,11 +118,12 @@ class Bridge {
   }
 
   setTimer(id: unknown, delayMs: unknown): void {
-    if (this.run === undefined || typeof id !== "number" || typeof delayMs !== "number") return;
+    const run = this.run;
+    if (run === undefined || typeof id !== "number" || typeof delayMs !== "number") return;
     const timer = setTimeout(() => {
       this.timers.delete(id);
-      this.fire?.(id);
-    }, Math.min(delayMs, this.run.remainingMs()));
+      if (this.awaits(run)) this.fire?.(id);
+    }, Math.min(delayMs, run.remainingMs()));
     this.timers.set(id, timer);
   }
 

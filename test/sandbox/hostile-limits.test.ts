@@ -55,9 +55,23 @@ describe("no code of a function runs outside its runs", () => {
   it("drops what a host call brings back after its run ended, so a late continuation cannot spin", async () => {
     for (let i = 0; i < 3; i++) {
       const record = await h.run("late-continuation");
+      expect(record.error).toBeNull();
       expect(record.status).toBe("succeeded");
-      await new Promise((resolve) => setTimeout(resolve, 50)); // the state call settles meanwhile
+      // The state call settles meanwhile. (Should it land while the step is still pending, its
+      // spin is the idle check's to stop, within two checks: see the next test.)
+      await new Promise((resolve) => setTimeout(resolve, 600));
     }
+    await h.expectHealthy();
+  });
+
+  it("throws away an isolate that is still running code after its run ended", async () => {
+    const first = await h.run("spin-after-report");
+    expect(first).toMatchObject({ status: "succeeded", result: "reported" });
+    // The host's idle check (every 250 ms) sees the isolate burn CPU with no run in progress.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const second = await h.run("spin-after-report");
+    expect(second.error).toBeNull();
+    expect(second.cpuMs).toBeLessThan(500);
     await h.expectHealthy();
   });
 });
