@@ -165,7 +165,15 @@ export class FunctionSandbox {
         prepared.clearTimers();
       }
     }
-    if (failure !== undefined) failure = monitor.breach ?? failure;
+    if (failure !== undefined) {
+      failure = monitor.breach ?? failure;
+      // A breach (or any throw) ends the step in progress: its record says so, and how long it ran.
+      const current = steps.findLast((step) => step.status === "failed");
+      if (current !== undefined && current.error === null) {
+        current.error = failure;
+        current.durationMs = Date.now() - Date.parse(current.startedAt);
+      }
+    }
     this.afterRun(prepared, failure);
     fillSkippedSteps(steps, this.spec.handlers);
     const last = steps.findLast((step) => step.status === "succeeded");

@@ -25,6 +25,13 @@ describe("time limits", () => {
     expect(record.cpuMs).toBeGreaterThanOrEqual(500);
   });
 
+  it("records the breach on the step it ended, with how long that step ran", async () => {
+    const record = await expectFailure("endless-loop", "ERR_CPU_LIMIT");
+    expect(record.steps).toHaveLength(1);
+    expect(record.steps[0]).toMatchObject({ status: "failed", error: { code: "ERR_CPU_LIMIT" } });
+    expect(record.steps[0]!.durationMs).toBeGreaterThanOrEqual(500);
+  });
+
   it("stops a loop at the wall-clock limit when the CPU budget is larger", async () => {
     await expectFailure("endless-loop-wall", "ERR_TIMEOUT", "limits.timeoutMs");
   });
