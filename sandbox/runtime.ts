@@ -54,14 +54,21 @@ function safeString(read: () => unknown, fallback: string): string {
   }
 }
 
+/** Longest error message or stack kept: an error's outcome must fit the host's envelope (64 KiB). */
+const MAX_ERROR_TEXT = 8 * 1024;
+
+function cut(text: string, max = MAX_ERROR_TEXT): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 function serializeError(thrown: unknown, code: string): SerializedError {
   if (typeof thrown === "object" && thrown !== null) {
-    const name = safeString(() => (thrown as { name?: unknown }).name ?? "Error", "Error");
-    const message = safeString(() => (thrown as { message?: unknown }).message ?? "", "(message getter threw)");
-    const stack = safeString(() => (thrown as { stack?: unknown }).stack ?? "", "");
+    const name = cut(safeString(() => (thrown as { name?: unknown }).name ?? "Error", "Error"), 200);
+    const message = cut(safeString(() => (thrown as { message?: unknown }).message ?? "", "(message getter threw)"));
+    const stack = cut(safeString(() => (thrown as { stack?: unknown }).stack ?? "", ""));
     return stack ? { code, name, message, stack } : { code, name, message };
   }
-  return { code, name: "NonErrorThrown", message: `a non-Error value was thrown: ${safeString(() => formatLogLine([thrown]), typeof thrown)}` };
+  return { code, name: "NonErrorThrown", message: cut(`a non-Error value was thrown: ${safeString(() => formatLogLine([thrown]), typeof thrown)}`) };
 }
 
 // ---- console, routed to the host as text ----

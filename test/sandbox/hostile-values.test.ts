@@ -60,6 +60,13 @@ describe("thrown values", () => {
     await h.expectHealthy();
   });
 
+  it("keeps a huge error's message, cut to 8 KiB, as the handler's own error", async () => {
+    const record = await h.run("huge-error");
+    expect(record.error?.code).toBe("ERR_HANDLER_THREW");
+    expect(record.error?.message).toBe(`${"x".repeat(8192)}…`);
+    await h.expectHealthy();
+  });
+
   it("fails a run that leaves a rejected promise unhandled, and the next run works", async () => {
     const first = await h.run("unhandled-rejection", { leave: true });
     expect(first.status).toBe("failed");
