@@ -19,6 +19,9 @@ import { SandboxPool } from "../../src/sandbox-host/sandbox-pool.ts";
 let dir: string;
 let server: Server;
 let base: string;
+/** The same server on a second port: another origin, on the same allowed address. */
+let other: Server;
+let otherBase: string;
 let catalog: FunctionCatalog;
 let pool: SandboxPool;
 
@@ -34,6 +37,9 @@ beforeAll(async () => {
     if (url.pathname === "/redirect-ok") return void res.writeHead(302, { location: "/json" }).end();
     if (url.pathname === "/redirect-away") return void res.writeHead(302, { location: "http://169.254.169.254/latest/meta-data/" }).end();
     if (url.pathname === "/slow") return void setTimeout(() => res.end("late"), 5000);
+    if (url.pathname === "/headers") return void res.end(JSON.stringify({ host: req.headers.host, authorization: req.headers.authorization ?? null, cookie: req.headers.cookie ?? null, keep: req.headers["x-keep"] ?? null }));
+    if (url.pathname === "/redirect-same") return void res.writeHead(302, { location: "/headers" }).end();
+    if (url.pathname === "/redirect-other-origin") return void res.writeHead(302, { location: `${otherBase}/headers` }).end();
     if (url.pathname === "/big") return void res.end("x".repeat(200_000));
     if (url.pathname === "/echo") {
       let body = "";
@@ -45,6 +51,9 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  other = createServer((req, res) => server.emit("request", req, res));
+  await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+  otherBase = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
 
   dir = await mkdtemp(join(tmpdir(), "skywalker-capabilities-"));
   const fn = async (name: string, config: Record<string, unknown>, code = handler) => {
@@ -69,8 +78,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await pool.close();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  for (const each of [server, other]) {
+    each.closeAllConnections();
+    await new Promise((resolve) => each.close(resolve));
+  }
   await rm(dir, { recursive: true, force: true });
   delete process.env.CAPS_TEST_TOKEN;
 });
@@ -103,6 +114,19 @@ describe("fetch", () => {
     expect(followed.result).toMatchObject({ status: 200, redirected: true, url: `${base}/json` });
     const away = await run("allowed", { url: `${base}/redirect-away` });
     expect(away.error?.message).toBe('fetch to 169.254.169.254:80 is not allowed: add it to "allow.net" in the function\'s config.json');
+  });
+
+  it("sets the Host header itself, whatever the function asks", async () => {
+    const record = await run("allowed", { url: `${base}/headers`, init: { headers: { Host: "internal.example", "X-Keep": "k" } } });
+    expect(JSON.parse((record.result as { body: string }).body)).toMatchObject({ host: new URL(base).host, keep: "k" });
+  });
+
+  it("keeps credentials on a redirect within the origin and drops them on one to another origin", async () => {
+    const init = { headers: { Authorization: "Bearer t0ken", Cookie: "session=1", "X-Keep": "k" } };
+    const same = await run("allowed", { url: `${base}/redirect-same`, init });
+    expect(JSON.parse((same.result as { body: string }).body)).toEqual({ host: new URL(base).host, authorization: "Bearer t0ken", cookie: "session=1", keep: "k" });
+    const away = await run("allowed", { url: `${base}/redirect-other-origin`, init });
+    expect(JSON.parse((away.result as { body: string }).body)).toEqual({ host: new URL(otherBase).host, authorization: null, cookie: null, keep: "k" });
   });
 
   it("lets the run's deadline cut a slow response", async () => {

@@ -11,6 +11,20 @@ import type { LookupFunction } from "node:net";
 import type { NetPolicy } from "./net-policy.ts";
 
 const MAX_REDIRECTS = 5;
+/**
+ * Headers the host sets itself and a function may not: a Host of its choosing would address
+ * another virtual host behind an allowed address, and framing headers could make the request
+ * mean something else to the server than its body says.
+ */
+const HOST_SET_HEADERS = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade", "te", "trailer", "expect"]);
+/** Credentials that do not follow a redirect to another origin (as in the fetch standard). */
+const CREDENTIAL_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
+/** Headers that describe a body, dropped when a redirect turns the request into a GET. */
+const BODY_HEADERS = new Set(["content-type", "content-encoding", "content-language", "content-location"]);
+
+function without(headers: [string, string][], names: ReadonlySet<string>): [string, string][] {
+  return headers.filter(([name]) => !names.has(name.toLowerCase()));
+}
 
 export interface FetchRequestData {
   url: string;
@@ -37,7 +51,7 @@ export class FetchRefused extends Error {
 }
 
 export async function hostFetch(request: FetchRequestData, policy: NetPolicy, maxResponseBytes: number, signal: AbortSignal): Promise<FetchResponseData> {
-  let current = { ...request };
+  let current = { ...request, headers: without(request.headers, HOST_SET_HEADERS) };
   for (let hop = 0; ; hop++) {
     const response = await fetchOnce(current, policy, maxResponseBytes, signal);
     const location = response.headers.find(([name]) => name === "location")?.[1];
@@ -46,9 +60,12 @@ export async function hostFetch(request: FetchRequestData, policy: NetPolicy, ma
     }
     if (current.redirect === "error") throw new FetchRefused(`fetch to ${current.url} was redirected to ${location} (redirect: "error")`);
     if (hop >= MAX_REDIRECTS) throw new FetchRefused(`fetch to ${request.url} was redirected more than ${MAX_REDIRECTS} times`);
-    const next = new URL(location, current.url).toString();
+    const next = new URL(location, current.url);
     const keepMethod = response.status === 307 || response.status === 308 || current.method === "GET" || current.method === "HEAD";
-    current = { ...current, url: next, ...(keepMethod ? {} : { method: "GET", body: undefined }) };
+    let headers = current.headers;
+    if (next.origin !== new URL(current.url).origin) headers = without(headers, CREDENTIAL_HEADERS);
+    if (!keepMethod) headers = without(headers, BODY_HEADERS);
+    current = { ...current, url: next.toString(), headers, ...(keepMethod ? {} : { method: "GET", body: undefined }) };
   }
 }
 
