@@ -6,6 +6,7 @@ import { CodeCache } from "./code-cache.ts";
 import { HostCatalog } from "./host-catalog.ts";
 import { FunctionSandbox, IDLE_CHECK_MS } from "./function-sandbox.ts";
 import { TurnBatch } from "../turn-batch.ts";
+import { RunMonitor } from "./run-monitor.ts";
 import { SpareIsolates } from "./spare-isolates.ts";
 import type { FromHost, HostRunOutcome, HostRunRequest, ToHost, WireRunRequest } from "./protocol.ts";
 import type { StateCall } from "./capabilities/run-capabilities.ts";
@@ -84,6 +85,15 @@ function receive(message: ToHost): void {
     for (const codeHash of catalog.forget(message.function)) cache.forget(codeHash);
   }
 }
+
+// An isolate's thread that runs on after disposal cannot be stopped: the host exits, after
+// telling its supervisor why, and the supervisor finds which run did it (see SandboxPool).
+RunMonitor.onRunaway = (reason) => {
+  const exit = () => process.exit(70);
+  if (!process.connected) exit();
+  process.send?.([{ type: "exiting", reason } satisfies FromHost], exit);
+  setTimeout(exit, 1000).unref();
+};
 
 setInterval(() => {
   for (const [name, sandbox] of sandboxes) {

@@ -133,6 +133,8 @@ export class HostProcess {
       this.inFlight.get(message.runId)?.onLog(message.entry);
     } else if (message.type === "state") {
       void this.answerState(message);
+    } else if (message.type === "exiting") {
+      this.killReason ??= message.reason;
     } else if (message.type === "done") {
       const entry = this.inFlight.get(message.runId);
       this.inFlight.delete(message.runId);

@@ -61,4 +61,6 @@ export type FromHost =
   | { type: "ready"; pid: number }
   | { type: "log"; runId: string; entry: LogEntry }
   | { type: "done"; runId: string; outcome: HostRunOutcome }
-  | { type: "state"; callId: number; function: string; op: StateOp; key: string; valueJson?: string };
+  | { type: "state"; callId: number; function: string; op: StateOp; key: string; valueJson?: string }
+  /** The host is about to exit on purpose, and why (sent alone, not batched). */
+  | { type: "exiting"; reason: string };

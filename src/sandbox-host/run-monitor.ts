@@ -9,9 +9,18 @@ import type { LogEntry, RunError } from "../run-record.ts";
 import type { LogLevel } from "../../sandbox/contract.ts";
 
 const CPU_CHECK_INTERVAL_MS = 10;
+/** How long an isolate may go on running after it was disposed before the host gives up on it. */
+const RUNAWAY_GRACE_MS = 250;
 const LOG_LEVELS: ReadonlySet<string> = new Set(["debug", "info", "warn", "error"]);
 
 export class RunMonitor {
+  /**
+   * Called when an isolate goes on running after it was disposed: isolated-vm's memory limit can
+   * leave one allocating on its thread (gigabytes in seconds) with its calls never returning.
+   * Nothing stops such a thread but the end of its process; the sandbox host sets this to exit.
+   */
+  static onRunaway: (reason: string) => void = () => undefined;
+
   breach: RunError | undefined;
   logsTruncated = false;
   step = 0;
@@ -22,6 +31,7 @@ export class RunMonitor {
   private lastCpu = 0n;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private cpuTimer: NodeJS.Timeout | undefined;
+  private disposedAt: number | undefined;
   /** Lines written while held, with the bytes the limit allows; undefined when not holding. */
   private held: LogEntry[] | undefined;
   private heldOverLimit = false;
@@ -50,7 +60,8 @@ export class RunMonitor {
     if (this.deadlineTimer !== undefined || this.breach !== undefined) return;
     this.deadlineTimer = setTimeout(() => this.tripTimeout(), this.remainingMs());
     this.cpuTimer = setInterval(() => {
-      if (this.cpuMs() > this.limits.cpuMs) this.tripCpu();
+      if (this.isolate?.isDisposed === true) this.checkRunaway();
+      else if (this.cpuMs() > this.limits.cpuMs) this.tripCpu();
     }, CPU_CHECK_INTERVAL_MS);
   }
 
@@ -140,6 +151,14 @@ export class RunMonitor {
     clearTimeout(this.deadlineTimer);
     clearInterval(this.cpuTimer);
     this.tripListeners.length = 0;
+  }
+
+  /** The run is still in progress with its isolate disposed (the run ends as soon as its call returns). */
+  private checkRunaway(): void {
+    this.disposedAt ??= Date.now();
+    if (Date.now() - this.disposedAt <= RUNAWAY_GRACE_MS) return;
+    clearInterval(this.cpuTimer);
+    RunMonitor.onRunaway(`an isolate went on running ${RUNAWAY_GRACE_MS} ms after it was disposed (over its memory limit of ${this.limits.memoryMb} MiB)`);
   }
 
   private tripLogLimit(): void {

@@ -50,3 +50,15 @@ describe("sandbox host crashes", () => {
     expect(h.pool.quarantined()).toEqual([]);
   });
 });
+
+describe("an isolate that runs on after its memory limit", () => {
+  it("ends its host at once, not when the host's memory reaches its limit, and fails the run", async () => {
+    const restarts = h.pool.hostRestarts;
+    const record = await h.run("memory-runaway");
+    expect(record.status).toBe("failed");
+    expect(record.error?.code).toBe("ERR_SANDBOX_CRASHED");
+    expect(record.error?.message).toContain("an isolate went on running 250 ms after it was disposed (over its memory limit of 32 MiB)");
+    expect(h.pool.hostRestarts).toBe(restarts + 1);
+    await h.expectHealthy();
+  });
+});
