@@ -38,6 +38,9 @@ export async function loadFunctions(rootDir: string, options: LoadOptions = {}):
 
 type LoadResult = { fn: LoadedFunction } | { error: FunctionLoadError };
 
+/** A module as a handler names it: a bare file name, as an import names one (see bundle.ts). */
+const BARE_MODULE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
 /** Whatever goes wrong in loading one function is that function's error, never the others'. */
 async function loadOneSafely(index: ModuleIndex, folder: FolderEntry, ceilings: LimitCeilings): Promise<LoadResult> {
   const links = index.outside.filter((link) => folderOf(index, link.path) === folder.name);
@@ -125,6 +128,7 @@ function stepsOf(config: FunctionConfig, issues: ConfigIssue[]): StepSpec[] {
     const dot = handler.lastIndexOf(".");
     const path = Array.isArray(config.handler) ? `handler[${i}]` : "handler";
     if (dot <= 0 || dot === handler.length - 1) issues.push({ path, message: `"${handler}" is not "module.export" (e.g. "hello-skywalker.main")` });
+    else if (!BARE_MODULE.test(handler.slice(0, dot))) issues.push({ path, message: `"${handler.slice(0, dot)}" is not a module's name: a handler names a file of the functions folder without its folder or extension (e.g. "hello-skywalker.main")` });
     return { handler, module: handler.slice(0, dot), exportName: handler.slice(dot + 1), args: (args[i] ?? {}) as StepSpec["args"] };
   });
 }
@@ -134,7 +138,9 @@ function scheduleOf(config: FunctionConfig, issues: ConfigIssue[]): ScheduleEntr
   config.schedule.forEach((entry, i) => {
     const parsed = parseSchedule(entry.cron);
     if ("error" in parsed) issues.push({ path: formatPath(["schedule", i, "cron"]), message: parsed.error });
-    if (entry.timezone !== undefined && !isValidTimezone(entry.timezone)) {
+    if (entry.timezone !== undefined && "trigger" in parsed && parsed.trigger.kind === "every") {
+      issues.push({ path: formatPath(["schedule", i, "timezone"]), message: "applies to cron expressions only: an @every period is the same in every time zone" });
+    } else if (entry.timezone !== undefined && !isValidTimezone(entry.timezone)) {
       issues.push({ path: formatPath(["schedule", i, "timezone"]), message: `"${entry.timezone}" is not an IANA time zone (e.g. "Europe/Paris")` });
     }
     if ("trigger" in parsed) {

@@ -83,6 +83,20 @@ describe("config validation", () => {
     expect(catalog.errors[0]!.issues.map((issue) => issue.path)).toEqual(["schedule[0].cron", "schedule[1].cron", "schedule[2].timezone"]);
   });
 
+  it("refuses a time zone on an @every entry, and a handler that names a path", async () => {
+    const catalog = await load({
+      "f/config.json": config("f", { handler: "../g/g.main", schedule: [{ environment: "p", cron: "@every 1m", timezone: "Europe/Paris" }] }),
+      "f/f.js": handler,
+      "g/config.json": config("g"),
+      "g/g.js": handler,
+    });
+    const error = catalog.errors.find((each) => each.name === "f")!;
+    expect(error.issues).toEqual([
+      { path: "handler", message: '"../g/g" is not a module\'s name: a handler names a file of the functions folder without its folder or extension (e.g. "hello-skywalker.main")' },
+      { path: "schedule[0].timezone", message: "applies to cron expressions only: an @every period is the same in every time zone" },
+    ]);
+  });
+
   it("takes @every up to a year and refuses longer, pointing to cron", async () => {
     const catalog = await load({
       "yearly/config.json": config("yearly", { schedule: [{ environment: "p", cron: "@every 8760h" }] }),
