@@ -35,6 +35,7 @@ export const SYNC_SLICE_MS = 10;
 /** How often the host looks for isolates busy between runs, and the CPU they may use meanwhile (a cache refresh, say). */
 export const IDLE_CHECK_MS = 250;
 const IDLE_CPU_ALLOWANCE_NS = 50_000_000n;
+const MAINTENANCE_GRACE_MS = 1000;
 
 /** The synchronous slice ran out: the attempt is void and the run starts again off the thread. */
 const SLICE_OVERRUN = Symbol("slice overrun");
@@ -50,6 +51,8 @@ export class FunctionSandbox {
   private nextStepToken = 1;
   private readonly fastPath = new FastPath();
   private running = false;
+  /** Since when a refresh of the code cache is in progress in the isolate (see refreshCodeCacheSoon). */
+  private maintenanceSince: number | undefined;
   /** The isolate's CPU time at the last idle check, in ns. */
   private idleCpu: bigint | undefined;
 
@@ -116,7 +119,9 @@ export class FunctionSandbox {
    */
   checkIdle(): boolean {
     const isolate = this.isolate;
-    if (this.running || isolate === undefined || isolate.isDisposed) {
+    // A refresh is short; one that takes long waits behind code that should not be running.
+    const maintaining = this.maintenanceSince !== undefined && Date.now() - this.maintenanceSince < MAINTENANCE_GRACE_MS;
+    if (this.running || maintaining || isolate === undefined || isolate.isDisposed) {
       this.idleCpu = undefined;
       return false;
     }
@@ -380,12 +385,18 @@ export class FunctionSandbox {
     // the isolate is busy, and between runs nothing bounds that.
     setImmediate(() => {
       if (isolate.isDisposed) return;
-      isolate.getHeapStatistics().then(
-        (heap) => {
-          if (heap.used_heap_size + heap.externally_allocated_size < heap.heap_size_limit / 2) void this.cache.refresh(isolate, codeHash, this.code, this.bundleFilename);
-        },
-        () => undefined, // disposed meanwhile
-      );
+      // Skywalker's own work in the isolate: the idle check must not take it for the function's.
+      this.maintenanceSince = Date.now();
+      isolate
+        .getHeapStatistics()
+        .then((heap) => {
+          if (heap.used_heap_size + heap.externally_allocated_size < heap.heap_size_limit / 2) return this.cache.refresh(isolate, codeHash, this.code, this.bundleFilename);
+        })
+        .catch(() => undefined) // disposed meanwhile
+        .finally(() => {
+          this.maintenanceSince = undefined;
+          this.idleCpu = undefined;
+        });
     });
   }
 }
