@@ -12,6 +12,7 @@ import type { RunEnqueuer } from "../queue/run-enqueuer.ts";
 import type { Settings } from "../settings.ts";
 import { parseExecuteBody } from "./execute-body.ts";
 import { accepted, checkIdempotencyKey, enqueueRequestOf } from "./execute-route.ts";
+import { jsonTypeOf } from "./json-body.ts";
 
 /** Most runs in one batch; a chronomaster sends bigger instants in several. */
 export const MAX_BATCH_RUNS = 250;
@@ -32,6 +33,7 @@ export function executeBatchHandler(deps: ExecuteBatchDeps): RequestHandler {
     const runs = await Promise.all(
       items.map(async (item, index): Promise<BatchAnswer> => {
         try {
+          if (typeof item !== "object" || item === null || Array.isArray(item)) throw new HttpError(400, "ERR_BAD_REQUEST", `expected an object (got ${jsonTypeOf(item)})`);
           const { idempotencyKey: key, ...payload } = item as { idempotencyKey?: unknown };
           if (key !== undefined && typeof key !== "string") throw new HttpError(400, "ERR_BAD_REQUEST", `\`runs.${index}.idempotencyKey\`: expected a string`);
           const idempotencyKey = checkIdempotencyKey(key, `\`runs.${index}.idempotencyKey\``);

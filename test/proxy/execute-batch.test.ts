@@ -45,6 +45,21 @@ describe("POST /execute/batch", () => {
     expect(answers[3]).toMatchObject({ status: "queued" });
   });
 
+  it("answers an item that is not an object with its own error, and queues the rest", async () => {
+    const response = await h.call("/execute/batch", { json: { runs: [{ function: "hello-skywalker", args: { name: "x" } }, null, 1, "x", [], { function: "hello-skywalker" }] } });
+    expect(response.status).toBe(200);
+    const { runs } = (await response.json()) as { runs: Answer[] };
+    expect(runs).toHaveLength(6);
+    expect(runs[0]).toMatchObject({ status: "queued", id: expect.any(String) });
+    expect(runs.slice(1, 5).map((run) => run.error)).toEqual([
+      { code: "ERR_BAD_REQUEST", message: "runs[1]: expected an object (got null)" },
+      { code: "ERR_BAD_REQUEST", message: "runs[2]: expected an object (got a number)" },
+      { code: "ERR_BAD_REQUEST", message: "runs[3]: expected an object (got a string)" },
+      { code: "ERR_BAD_REQUEST", message: "runs[4]: expected an object (got a list)" },
+    ]);
+    expect(runs[5]).toMatchObject({ status: "queued" });
+  });
+
   it("refuses a body that is not a list of runs, or too long a list", async () => {
     for (const body of [{}, { runs: [] }, { runs: "hello-skywalker" }, []]) {
       const response = await h.call("/execute/batch", { json: body });
