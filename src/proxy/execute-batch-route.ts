@@ -12,10 +12,11 @@ import type { RunEnqueuer } from "../queue/run-enqueuer.ts";
 import type { Settings } from "../settings.ts";
 import { parseExecuteBody } from "./execute-body.ts";
 import { accepted, checkIdempotencyKey, enqueueRequestOf } from "./execute-route.ts";
-import { jsonTypeOf } from "./json-body.ts";
+import { jsonObjectBody, jsonTypeOf } from "./json-body.ts";
 
 /** Most runs in one batch; a chronomaster sends bigger instants in several. */
 export const MAX_BATCH_RUNS = 250;
+const RUNS_SHAPE = "a non-empty list of runs, each the /execute payload with an optional `idempotencyKey`";
 
 export interface ExecuteBatchDeps {
   settings: Settings;
@@ -29,7 +30,7 @@ export type BatchAnswer = Record<string, unknown> | { error: { code: string; mes
 export function executeBatchHandler(deps: ExecuteBatchDeps): RequestHandler {
   const { settings, registry, enqueuer, logger } = deps;
   return async (req, res) => {
-    const items = runsOf(req.body as unknown);
+    const items = runsOf(jsonObjectBody(req, "a JSON object `{\"runs\": […]}`"));
     const runs = await Promise.all(
       items.map(async (item, index): Promise<BatchAnswer> => {
         try {
@@ -53,11 +54,9 @@ export function executeBatchHandler(deps: ExecuteBatchDeps): RequestHandler {
   };
 }
 
-function runsOf(body: unknown): unknown[] {
-  const runs = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as { runs?: unknown }).runs : undefined;
-  if (!Array.isArray(runs) || runs.length === 0) {
-    throw new HttpError(400, "ERR_BAD_REQUEST", "invalid /execute/batch request: `runs`: expected a non-empty list of runs, each the /execute payload with an optional `idempotencyKey`");
-  }
+function runsOf(body: Record<string, unknown>): unknown[] {
+  const runs = body.runs;
+  if (!Array.isArray(runs) || runs.length === 0) throw new HttpError(400, "ERR_BAD_REQUEST", `invalid /execute/batch request: \`runs\`: expected ${RUNS_SHAPE}`);
   if (runs.length > MAX_BATCH_RUNS) {
     throw new HttpError(400, "ERR_BAD_REQUEST", `invalid /execute/batch request: \`runs\`: at most ${MAX_BATCH_RUNS} runs in one batch (got ${runs.length})`);
   }

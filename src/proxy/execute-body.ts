@@ -6,6 +6,7 @@ import type { JsonValue } from "../../sandbox/contract.ts";
 import { HttpError } from "../http/http-error.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../json-depth.ts";
 import type { RunTrigger } from "../queue/run-job.ts";
+import { jsonTypeOf } from "./json-body.ts";
 
 const MAX_NAME_LENGTH = 200;
 
@@ -21,7 +22,7 @@ const required = (expected: string) => ({
   error: (issue: { input: unknown }) => (issue.input === undefined ? "required" : `expected ${expected}`),
 });
 
-const name = z.string(required("a string")).min(1).max(MAX_NAME_LENGTH);
+const name = z.string(required("a string")).min(1, "must not be empty").max(MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`);
 // z.custom keeps the parsed value as is: a record schema would rebuild it and drop keys such as `__proto__`.
 const args = z.custom<JsonValue>((value) => typeof value === "object" && value !== null, { error: "expected a JSON object or array" }).superRefine((value, ctx) => {
   if (nestsDeeperThan(value)) ctx.addIssue({ code: "custom", message: `nests deeper than ${MAX_JSON_DEPTH} levels` });
@@ -29,7 +30,7 @@ const args = z.custom<JsonValue>((value) => typeof value === "object" && value !
 const common = {
   scheduledAt: z.iso.datetime({ offset: true, error: "expected an ISO 8601 date-time, e.g. 2024-05-01T12:00:00Z" }).optional(),
   trigger: z.enum(["api", "schedule"], { error: 'expected "api" or "schedule"' }).optional(),
-  environment: z.string(required("a string")).min(1).max(MAX_NAME_LENGTH).optional(),
+  environment: name.optional(),
 };
 
 const PlainBody = z.object({ function: name, args: args.optional(), ...common });
@@ -38,7 +39,7 @@ const PlainBody = z.object({ function: name, args: args.optional(), ...common })
 const OriginalBody = z
   .object({
     "job-name": name.optional(),
-    "python-codes-config": z.string(required("a string")).min(1).max(MAX_NAME_LENGTH).optional(),
+    "python-codes-config": name.optional(),
     "python-codes-args": args.optional(),
     cron: z.unknown().optional(),
     ...common,
@@ -47,11 +48,14 @@ const OriginalBody = z
     if (body["job-name"] !== undefined) return;
     const config = body["python-codes-config"];
     if (config === undefined) ctx.addIssue({ code: "custom", path: ["job-name"], message: "required (or `python-codes-config`)" });
-    else if (configName(config) === undefined) ctx.addIssue({ code: "custom", path: ["python-codes-config"], message: "expected `<function>-config.json`" });
+    else if (config !== "" && configName(config) === undefined) ctx.addIssue({ code: "custom", path: ["python-codes-config"], message: "expected `<function>-config.json`" });
   });
 
 /** Validates a parsed JSON body (or the query of `GET /execute`); throws a 400 naming each bad field. */
 export function parseExecuteBody(input: unknown): ExecuteRequest {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw new HttpError(400, "ERR_BAD_REQUEST", `invalid /execute request: expected a JSON object naming the function (got ${jsonTypeOf(input)})`);
+  }
   if (isOriginal(input)) {
     const body = check(OriginalBody, input);
     const fn = body["job-name"] ?? configName(body["python-codes-config"] ?? "") ?? "";
@@ -78,8 +82,7 @@ export function executeInputFromQuery(query: Record<string, unknown>): Record<st
   return out;
 }
 
-function isOriginal(input: unknown): boolean {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) return false;
+function isOriginal(input: object): boolean {
   return !Object.hasOwn(input, "function") && (Object.hasOwn(input, "job-name") || Object.hasOwn(input, "python-codes-config"));
 }
 

@@ -10,6 +10,7 @@ import type { RunStore } from "../runs/run-store.ts";
 import type { Settings } from "../settings.ts";
 import { executeInputFromQuery, parseExecuteBody } from "./execute-body.ts";
 import type { ExecuteRequest } from "./execute-body.ts";
+import { jsonObjectBody } from "./json-body.ts";
 import type { RunWaiter } from "./run-waiter.ts";
 
 const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
@@ -26,7 +27,7 @@ export interface ExecuteDeps {
 export function executeHandler(deps: ExecuteDeps): RequestHandler {
   const { settings, registry, store, enqueuer, waiter, logger } = deps;
   return async (req, res) => {
-    const request = parseExecuteBody(req.method === "GET" ? executeInputFromQuery(req.query) : bodyOf(req));
+    const request = parseExecuteBody(req.method === "GET" ? executeInputFromQuery(req.query) : jsonObjectBody(req, "a JSON object naming the function"));
     const waitMs = waitTimeoutMs(req, settings.waitMaxMs);
     const idempotencyKey = idempotencyKeyOf(req);
     const fn = findFunction(registry, request.function);
@@ -65,31 +66,6 @@ export function enqueueRequestOf(request: ExecuteRequest, settings: Settings, ex
 /** `task_id` is what the original proxy answered; kept so its callers keep working. */
 export function accepted(id: string, status: string, duplicate: boolean): Record<string, unknown> {
   return duplicate ? { id, task_id: id, status, duplicate } : { id, task_id: id, status };
-}
-
-function bodyOf(req: Request): unknown {
-  if (typeof req.body === "string") return jsonSentAsForm(req.body);
-  if (req.body !== undefined) return req.body as unknown;
-  const empty = req.get("transfer-encoding") === undefined && Number(req.get("content-length") ?? 0) === 0;
-  if (!empty && req.is(["application/json", "application/*+json"]) === false) {
-    throw new HttpError(415, "ERR_UNSUPPORTED_MEDIA_TYPE", `send the body as JSON with \`Content-Type: application/json\` (got ${JSON.stringify(req.get("content-type"))})`);
-  }
-  throw new HttpError(400, "ERR_BAD_REQUEST", "the request has no body: send a JSON object naming the function");
-}
-
-/**
- * A form-encoded body that is a JSON object is what `curl -d '{"function":…}'` sends without a
- * content type: it is taken as JSON. A real form is refused.
- */
-function jsonSentAsForm(text: string): unknown {
-  if (!text.trimStart().startsWith("{")) {
-    throw new HttpError(415, "ERR_UNSUPPORTED_MEDIA_TYPE", "send the body as JSON with `Content-Type: application/json` (got a form: application/x-www-form-urlencoded)");
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new HttpError(400, "ERR_BAD_JSON", `the request body is not valid JSON: ${(error as Error).message}`);
-  }
 }
 
 /** How long to wait for the run, or undefined when the caller did not ask to. */

@@ -1,8 +1,46 @@
-// What a request's JSON holds, for messages that say what was expected instead.
+// The JSON object a `POST /execute` or `/execute/batch` carries, or a 4xx saying what is wrong
+// with the body: not JSON, no body, or JSON that is not an object.
+import type { Request } from "express";
+import { HttpError } from "../http/http-error.ts";
+
+/** The parsed body, which must be a JSON object; `expected` says what it should hold. */
+export function jsonObjectBody(req: Request, expected: string): Record<string, unknown> {
+  const body = bodyOf(req, expected);
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new HttpError(400, "ERR_BAD_REQUEST", `the request body is JSON but not an object (got ${jsonTypeOf(body)}): send ${expected}`);
+  }
+  return body as Record<string, unknown>;
+}
 
 /** "null", "a number", "a list"…: what a JSON value is, for messages. */
 export function jsonTypeOf(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+function bodyOf(req: Request, expected: string): unknown {
+  // A string is a form's text, or a JSON body that is a string.
+  if (typeof req.body === "string" && typeof req.is("application/x-www-form-urlencoded") === "string") return jsonSentAsForm(req.body);
+  if (req.body !== undefined) return req.body as unknown;
+  const empty = req.get("transfer-encoding") === undefined && Number(req.get("content-length") ?? 0) === 0;
+  if (!empty && req.is(["application/json", "application/*+json"]) === false) {
+    throw new HttpError(415, "ERR_UNSUPPORTED_MEDIA_TYPE", `send the body as JSON with \`Content-Type: application/json\` (got ${JSON.stringify(req.get("content-type"))})`);
+  }
+  throw new HttpError(400, "ERR_BAD_REQUEST", `the request has no body: send ${expected}`);
+}
+
+/**
+ * A form-encoded body that is a JSON object is what `curl -d '{"function":…}'` sends without a
+ * content type: it is taken as JSON. A real form is refused.
+ */
+function jsonSentAsForm(text: string): unknown {
+  if (!text.trimStart().startsWith("{")) {
+    throw new HttpError(415, "ERR_UNSUPPORTED_MEDIA_TYPE", "send the body as JSON with `Content-Type: application/json` (got a form: application/x-www-form-urlencoded)");
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new HttpError(400, "ERR_BAD_JSON", `the request body is not valid JSON: ${(error as Error).message}`);
+  }
 }

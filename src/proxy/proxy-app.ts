@@ -46,8 +46,9 @@ export function createProxyApp(deps: ProxyAppDeps): express.Express {
   app.set("etag", false);
   // /metrics stays behind the token: Prometheus scrapers can send a bearer token.
   app.use(requireToken(settings.token, { open: ["/healthz", "/readyz"] }));
-  app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ["application/json", "application/*+json"] }));
-  // `curl -d '{…}'` sends JSON as a form: /execute takes the text and looks (see execute-route).
+  // Not strict: a body of `null` or `42` is JSON, and the routes say it is not an object.
+  app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ["application/json", "application/*+json"], strict: false }));
+  // `curl -d '{…}'` sends JSON as a form: /execute takes the text and looks (see json-body).
   app.use("/execute", express.text({ limit: BODY_LIMIT_BYTES, type: "application/x-www-form-urlencoded" }));
 
   const execute = executeHandler({ ...deps, logger });

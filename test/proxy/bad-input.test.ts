@@ -33,8 +33,17 @@ const nestedObject = (depth: number): unknown => (depth === 0 ? {} : { a: nested
 describe("bad input to /execute", () => {
   it("malformed JSON is a 400 ERR_BAD_JSON", async () => {
     await expectError(await post('{"function": '), 400, "ERR_BAD_JSON");
-    await expectError(await post("null"), 400, "ERR_BAD_JSON");
-    await expectError(await post('"hello-skywalker"'), 400, "ERR_BAD_JSON");
+  });
+
+  it("JSON that is not an object is a 400 saying so, not that it is not JSON", async () => {
+    const cases: Array<[string, string]> = [
+      ["null", "null"],
+      ["42", "a number"],
+      ['"hello-skywalker"', "a string"],
+      ["[]", "a list"],
+      ['[{"function":"hello-skywalker"}]', "a list"],
+    ];
+    for (const [body, got] of cases) await expectError(await post(body), 400, "ERR_BAD_REQUEST", `the request body is JSON but not an object (got ${got})`);
   });
 
   it("a body over 64 KiB is a 413", async () => {
@@ -45,11 +54,9 @@ describe("bad input to /execute", () => {
   it("schema violations are a 400 ERR_BAD_REQUEST naming the field", async () => {
     const cases: Array<[unknown, string]> = [
       [{}, "`function`"],
-      [[], "`(body)`"],
-      [[{ function: "hello-skywalker" }], "`(body)`"],
       [{ function: 42 }, "`function`"],
       [{ function: null }, "`function`"],
-      [{ function: "" }, "`function`"],
+      [{ function: "" }, "`function`: must not be empty"],
       [{ function: "hello-skywalker", args: "name=x" }, "`args`"],
       [{ function: "hello-skywalker", args: 5 }, "`args`"],
       [{ function: "hello-skywalker", args: null }, "`args`"],
@@ -57,6 +64,9 @@ describe("bad input to /execute", () => {
       [{ function: "hello-skywalker", scheduledAt: "yesterday" }, "`scheduledAt`"],
       [{ function: "hello-skywalker", trigger: "cron" }, "`trigger`"],
       [{ function: "hello-skywalker", environment: ["production"] }, "`environment`"],
+      [{ function: "hello-skywalker", environment: "" }, "`environment`: must not be empty"],
+      [{ function: "x".repeat(201) }, "`function`: at most 200 characters"],
+      [{ "job-name": "" }, "`job-name`: must not be empty"],
       [{ "job-name": 7 }, "`job-name`"],
       [{ "python-codes-config": "hello.json" }, "`python-codes-config`"],
       [{ "job-name": "hello-skywalker", "python-codes-args": "x" }, "`python-codes-args`"],

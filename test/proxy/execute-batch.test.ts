@@ -60,11 +60,27 @@ describe("POST /execute/batch", () => {
     expect(runs[5]).toMatchObject({ status: "queued" });
   });
 
+  it("refuses a form or text body with a 415, as /execute does; takes JSON sent as a form", async () => {
+    const runs = '{"runs":[{"function":"hello-skywalker"}]}';
+    for (const [contentType, body] of [["text/plain", runs], ["application/x-www-form-urlencoded", "runs=hello-skywalker"]] as const) {
+      const response = await h.call("/execute/batch", { method: "POST", body, headers: { "content-type": contentType } });
+      expect(response.status).toBe(415);
+      expect(await errorOf(response)).toMatchObject({ code: "ERR_UNSUPPORTED_MEDIA_TYPE", message: expect.stringContaining("application/json") });
+    }
+    const asForm = await h.call("/execute/batch", { method: "POST", body: runs, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(asForm.status).toBe(200);
+  });
+
   it("refuses a body that is not a list of runs, or too long a list", async () => {
-    for (const body of [{}, { runs: [] }, { runs: "hello-skywalker" }, []]) {
+    for (const body of [{}, { runs: [] }, { runs: "hello-skywalker" }]) {
       const response = await h.call("/execute/batch", { json: body });
       expect(response.status).toBe(400);
-      expect((await errorOf(response)).message).toContain("`runs`");
+      expect((await errorOf(response)).message).toContain("`runs`: expected a non-empty list");
+    }
+    for (const body of [[], null, 42]) {
+      const response = await h.call("/execute/batch", { json: body });
+      expect(response.status).toBe(400);
+      expect((await errorOf(response)).message).toContain("JSON but not an object");
     }
     const tooMany = await h.call("/execute/batch", { json: { runs: Array.from({ length: 251 }, () => ({ function: "hello-skywalker" })) } });
     expect(tooMany.status).toBe(400);
