@@ -1,7 +1,18 @@
 // The JSON object a `POST /execute` or `/execute/batch` carries, or a 4xx saying what is wrong
-// with the body: not JSON, no body, or JSON that is not an object.
+// with the body: not JSON, not UTF-8, no body, or JSON that is not an object.
+import { isUtf8 } from "node:buffer";
+import type { IncomingMessage } from "node:http";
 import type { Request } from "express";
 import { HttpError } from "../http/http-error.ts";
+
+/**
+ * body-parser's `verify`: refuses a UTF-8 body with invalid bytes, which decoding would otherwise
+ * turn silently into U+FFFD (a function name or an arg that is not what was sent).
+ */
+export function requireUtf8(_req: IncomingMessage, _res: unknown, body: Buffer, encoding: string | null): void {
+  if (encoding !== null && encoding !== "utf-8" && encoding !== "utf8") return;
+  if (!isUtf8(body)) throw new HttpError(400, "ERR_BAD_JSON", "the request body is not valid UTF-8: send JSON as UTF-8 text");
+}
 
 /** The parsed body, which must be a JSON object; `expected` says what it should hold. */
 export function jsonObjectBody(req: Request, expected: string): Record<string, unknown> {

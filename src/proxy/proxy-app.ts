@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { FunctionRegistry } from "../functions/function-registry.ts";
 import type { LoadedFunction } from "../functions/types.ts";
 import { jsonErrors, notFound } from "../http/http-error.ts";
+import { redisFailFast } from "../http/redis-fail-fast.ts";
 import { requireToken } from "../http/require-token.ts";
 import { runRoutes } from "../http/run-routes.ts";
 import type { Metrics } from "../metrics/metrics.ts";
@@ -17,6 +18,7 @@ import type { RunStore } from "../runs/run-store.ts";
 import type { Settings } from "../settings.ts";
 import { executeBatchHandler } from "./execute-batch-route.ts";
 import { executeHandler } from "./execute-route.ts";
+import { requireUtf8 } from "./json-body.ts";
 import type { RunWaiter } from "./run-waiter.ts";
 
 /** Largest request body; a run's args are small, anything bigger is a mistake or an attack. */
@@ -44,12 +46,13 @@ export function createProxyApp(deps: ProxyAppDeps): express.Express {
   app.disable("x-powered-by");
   // Answers are small and never the same twice: hashing each for an ETag is work for nothing.
   app.set("etag", false);
+  app.use(redisFailFast);
   // /metrics stays behind the token: Prometheus scrapers can send a bearer token.
   app.use(requireToken(settings.token, { open: ["/healthz", "/readyz"] }));
   // Not strict: a body of `null` or `42` is JSON, and the routes say it is not an object.
-  app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ["application/json", "application/*+json"], strict: false }));
+  app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ["application/json", "application/*+json"], strict: false, verify: requireUtf8 }));
   // `curl -d '{…}'` sends JSON as a form: /execute takes the text and looks (see json-body).
-  app.use("/execute", express.text({ limit: BODY_LIMIT_BYTES, type: "application/x-www-form-urlencoded" }));
+  app.use("/execute", express.text({ limit: BODY_LIMIT_BYTES, type: "application/x-www-form-urlencoded", verify: requireUtf8 }));
 
   const execute = executeHandler({ ...deps, logger });
   app.post("/execute", execute);

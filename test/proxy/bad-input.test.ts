@@ -87,11 +87,24 @@ describe("bad input to /execute", () => {
     await expectError(await post(nested(30_000)), 400, "ERR_BAD_REQUEST");
     const deepExtra = `{"function":"hello-skywalker","x":${nested(20_000)}}`;
     expect((await post(deepExtra)).status).toBe(202);
-    const invalidUtf8 = Buffer.concat([Buffer.from('{"function":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]);
-    await expectError(await post(invalidUtf8), 404, "ERR_FUNCTION_NOT_FOUND");
     await expectError(await post(Buffer.from([0x7b, 0xc0, 0xaf, 0x7d])), 400, "ERR_BAD_JSON");
     await expectError(await post("not gzip", "application/json", { "content-encoding": "gzip" }), 400, "ERR_BAD_REQUEST");
     expect((await post(gzipSync('{"function":"hello-skywalker"}'), "application/json", { "content-encoding": "gzip" })).status).toBe(202);
+  });
+
+  it("invalid UTF-8 is a 400 ERR_BAD_JSON, not a name or an arg with U+FFFD in it", async () => {
+    const name = Buffer.concat([Buffer.from('{"function":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]);
+    await expectError(await post(name), 400, "ERR_BAD_JSON", "not valid UTF-8");
+    const arg = Buffer.concat([Buffer.from('{"function":"hello-skywalker","args":{"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}}')]);
+    await expectError(await post(arg), 400, "ERR_BAD_JSON", "not valid UTF-8");
+    await expectError(await post(arg, "application/x-www-form-urlencoded"), 400, "ERR_BAD_JSON", "not valid UTF-8");
+    await expectError(await post(gzipSync(arg), "application/json", { "content-encoding": "gzip" }), 400, "ERR_BAD_JSON", "not valid UTF-8");
+    const batch = Buffer.concat([Buffer.from('{"runs":[{"function":"hello-skywalker","args":{"name":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}}]}')]);
+    await expectError(await h.call("/execute/batch", { method: "POST", body: batch, headers: { "content-type": "application/json" } }), 400, "ERR_BAD_JSON", "not valid UTF-8");
+    const valid = await post(JSON.stringify({ function: "hello-skywalker", args: { name: "café ✓ 🚀" } }));
+    expect(valid.status).toBe(202);
+    const { id } = (await valid.json()) as { id: string };
+    expect((await h.queue.getJob(id))?.data.args).toEqual({ name: "café ✓ 🚀" });
   });
 
   it("prototype-pollution keys neither pollute nor get lost", async () => {
