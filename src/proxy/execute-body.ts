@@ -18,6 +18,10 @@ export interface ExecuteRequest {
   environment?: string;
 }
 
+/** Fields only the original's body has, and only the plain one: a body with both is refused. */
+const ORIGINAL_ONLY = ["job-name", "python-codes-config", "python-codes-args", "cron", "cron-enabled"];
+const PLAIN_ONLY = ["function", "args"];
+
 const required = (expected: string) => ({
   error: (issue: { input: unknown }) => (issue.input === undefined ? "required" : `expected ${expected}`),
 });
@@ -33,15 +37,19 @@ const common = {
   environment: name.optional(),
 };
 
-const PlainBody = z.object({ function: name, args: args.optional(), ...common });
+const PlainBody = z.strictObject({ function: name, args: args.optional(), ...common });
 
-/** The original's fields; `cron` and `cron-enabled` are carried but never read (as in the original). */
+/**
+ * The original's fields; `cron` and `cron-enabled` are carried but never read (as in the original).
+ * Not strict: the original chronomaster's callers may send fields of their own.
+ */
 const OriginalBody = z
   .object({
     "job-name": name.optional(),
     "python-codes-config": name.optional(),
     "python-codes-args": args.optional(),
     cron: z.unknown().optional(),
+    "cron-enabled": z.unknown().optional(),
     ...common,
   })
   .superRefine((body, ctx) => {
@@ -56,7 +64,12 @@ export function parseExecuteBody(input: unknown): ExecuteRequest {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new HttpError(400, "ERR_BAD_REQUEST", `invalid /execute request: expected a JSON object naming the function (got ${jsonTypeOf(input)})`);
   }
-  if (isOriginal(input)) {
+  const original = ORIGINAL_ONLY.find((field) => Object.hasOwn(input, field));
+  const plain = PLAIN_ONLY.find((field) => Object.hasOwn(input, field));
+  if (original !== undefined && plain !== undefined) {
+    throw new HttpError(400, "ERR_BAD_REQUEST", `invalid /execute request: \`${plain}\` and \`${original}\`: send the plain body (\`function\`, \`args\`…) or the original's (\`job-name\`, \`python-codes-*\`…), not a mix`);
+  }
+  if (original !== undefined) {
     const body = check(OriginalBody, input);
     const fn = body["job-name"] ?? configName(body["python-codes-config"] ?? "") ?? "";
     // The original chronomaster sends its tick with the schedule's `cron`: that is a schedule trigger.
@@ -69,7 +82,8 @@ export function parseExecuteBody(input: unknown): ExecuteRequest {
 
 /** `GET /execute` carries args as JSON text in the query; everything else stays a string. */
 export function executeInputFromQuery(query: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...query };
+  // `wait` and `timeoutMs` say how to answer, not what to run (see execute-route).
+  const { wait: _wait, timeoutMs: _timeoutMs, ...out } = query;
   for (const field of ["args", "python-codes-args"]) {
     const text = out[field];
     if (typeof text !== "string") continue;
@@ -82,10 +96,6 @@ export function executeInputFromQuery(query: Record<string, unknown>): Record<st
   return out;
 }
 
-function isOriginal(input: object): boolean {
-  return !Object.hasOwn(input, "function") && (Object.hasOwn(input, "job-name") || Object.hasOwn(input, "python-codes-config"));
-}
-
 function configName(config: string): string | undefined {
   const file = basename(config);
   return file.endsWith("-config.json") && file.length > "-config.json".length ? file.slice(0, -"-config.json".length) : undefined;
@@ -94,7 +104,10 @@ function configName(config: string): string | undefined {
 function check<T>(schema: z.ZodType<T>, input: unknown): T {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `\`${issue.path.length === 0 ? "(body)" : issue.path.map(String).join(".")}\`: ${issue.message}`);
+  const problems = parsed.error.issues.flatMap((issue) => {
+    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => `\`${key}\`: unknown field (the plain body takes \`function\`, \`args\`, \`scheduledAt\`, \`trigger\`, \`environment\`)`);
+    return [`\`${issue.path.length === 0 ? "(body)" : issue.path.map(String).join(".")}\`: ${issue.message}`];
+  });
   throw new HttpError(400, "ERR_BAD_REQUEST", `invalid /execute request: ${problems.join("; ")}`);
 }
 

@@ -86,7 +86,7 @@ describe("bad input to /execute", () => {
   it("deeply nested JSON, invalid UTF-8 and broken gzip do not crash it", async () => {
     await expectError(await post(nested(30_000)), 400, "ERR_BAD_REQUEST");
     const deepExtra = `{"function":"hello-skywalker","x":${nested(20_000)}}`;
-    expect((await post(deepExtra)).status).toBe(202);
+    await expectError(await post(deepExtra), 400, "ERR_BAD_REQUEST", "`x`: unknown field");
     await expectError(await post(Buffer.from([0x7b, 0xc0, 0xaf, 0x7d])), 400, "ERR_BAD_JSON");
     await expectError(await post("not gzip", "application/json", { "content-encoding": "gzip" }), 400, "ERR_BAD_REQUEST");
     expect((await post(gzipSync('{"function":"hello-skywalker"}'), "application/json", { "content-encoding": "gzip" })).status).toBe(202);
@@ -107,9 +107,31 @@ describe("bad input to /execute", () => {
     expect((await h.queue.getJob(id))?.data.args).toEqual({ name: "café ✓ 🚀" });
   });
 
+  it("an unknown field of the plain body is a 400 naming it", async () => {
+    await expectError(await post(JSON.stringify({ function: "hello-skywalker", arg: { typo: 1 } })), 400, "ERR_BAD_REQUEST", "`arg`: unknown field");
+    await expectError(await post(JSON.stringify({ function: "hello-skywalker", Args: {}, when: 1 })), 400, "ERR_BAD_REQUEST", "`Args`: unknown field");
+    await expectError(await h.call("/execute?function=hello-skywalker&fucntion=x"), 400, "ERR_BAD_REQUEST", "`fucntion`: unknown field");
+    // `wait` and `timeoutMs` are how to answer, not fields of the run.
+    expect((await h.call("/execute?function=hello-skywalker&wait=1&timeoutMs=50")).status).toBe(202);
+  });
+
+  it("a body that mixes the original's fields with the plain ones is a 400 naming both", async () => {
+    const cases: Array<[Record<string, unknown>, string, string]> = [
+      [{ "job-name": "hello-skywalker", function: "workflow-skywalker" }, "`function`", "`job-name`"],
+      [{ "job-name": "hello-skywalker", args: { name: "x" } }, "`args`", "`job-name`"],
+      [{ function: "hello-skywalker", "python-codes-args": { name: "x" } }, "`function`", "`python-codes-args`"],
+      [{ function: "hello-skywalker", "python-codes-config": "hello-skywalker-config.json" }, "`function`", "`python-codes-config`"],
+      [{ function: "hello-skywalker", cron: "@every 1s" }, "`function`", "`cron`"],
+    ];
+    for (const [body, plain, original] of cases) {
+      await expectError(await post(JSON.stringify(body)), 400, "ERR_BAD_REQUEST", `${plain} and ${original}`);
+    }
+  });
+
   it("prototype-pollution keys neither pollute nor get lost", async () => {
     await expectError(await post('{"__proto__": {"function": "hello-skywalker"}}'), 400, "ERR_BAD_REQUEST", "`function`");
-    const body = '{"function":"hello-skywalker","args":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}},"__proto__":{"polluted":true}}';
+    await expectError(await post('{"function":"hello-skywalker","__proto__":{"polluted":true}}'), 400, "ERR_BAD_REQUEST", "`__proto__`: unknown field");
+    const body = '{"function":"hello-skywalker","args":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}}';
     const response = await post(body);
     expect(response.status).toBe(202);
     const { id } = (await response.json()) as { id: string };

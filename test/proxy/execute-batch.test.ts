@@ -60,6 +60,13 @@ describe("POST /execute/batch", () => {
     expect(runs[5]).toMatchObject({ status: "queued" });
   });
 
+  it("answers an item with an unknown field or mixed formats with its own error", async () => {
+    const answers = await batch([{ function: "hello-skywalker", arg: {} }, { function: "hello-skywalker", "job-name": "hello-skywalker" }, { function: "hello-skywalker" }]);
+    expect(answers[0]?.error?.message).toContain("runs[0]: invalid /execute request: `arg`: unknown field");
+    expect(answers[1]?.error?.message).toContain("`function` and `job-name`");
+    expect(answers[2]).toMatchObject({ status: "queued" });
+  });
+
   it("refuses a form or text body with a 415, as /execute does; takes JSON sent as a form", async () => {
     const runs = '{"runs":[{"function":"hello-skywalker"}]}';
     for (const [contentType, body] of [["text/plain", runs], ["application/x-www-form-urlencoded", "runs=hello-skywalker"]] as const) {
