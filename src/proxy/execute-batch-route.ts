@@ -10,6 +10,7 @@ import { HttpError } from "../http/http-error.ts";
 import { findFunction } from "../http/run-routes.ts";
 import type { RunEnqueuer } from "../queue/run-enqueuer.ts";
 import type { Settings } from "../settings.ts";
+import { checkArgsShape } from "./args-shape.ts";
 import { parseExecuteBody } from "./execute-body.ts";
 import { accepted, checkIdempotencyKey, enqueueRequestOf } from "./execute-route.ts";
 import { jsonObjectBody, jsonTypeOf } from "./json-body.ts";
@@ -40,6 +41,7 @@ export function executeBatchHandler(deps: ExecuteBatchDeps): RequestHandler {
           const idempotencyKey = checkIdempotencyKey(key, `\`runs.${index}.idempotencyKey\``);
           const request = parseExecuteBody(payload);
           const fn = findFunction(registry, request.function);
+          checkArgsShape(fn, request.args, request.argsField);
           const { id, status, duplicate } = await enqueuer.enqueue(fn, enqueueRequestOf(request, settings, { idempotencyKey, notify: false }));
           return accepted(id, status, duplicate);
         } catch (error) {

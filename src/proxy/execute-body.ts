@@ -13,6 +13,8 @@ const MAX_NAME_LENGTH = 200;
 export interface ExecuteRequest {
   function: string;
   args?: JsonValue;
+  /** The field the args came in, for messages: `args`, or the original's `python-codes-args`. */
+  argsField: "args" | "python-codes-args";
   scheduledAt?: string;
   trigger: RunTrigger;
   environment?: string;
@@ -74,10 +76,10 @@ export function parseExecuteBody(input: unknown): ExecuteRequest {
     const fn = body["job-name"] ?? configName(body["python-codes-config"] ?? "") ?? "";
     // The original chronomaster sends its tick with the schedule's `cron`: that is a schedule trigger.
     const trigger = body.trigger ?? (body.cron === undefined ? "api" : "schedule");
-    return compact({ function: fn, args: body["python-codes-args"], scheduledAt: body.scheduledAt, trigger, environment: body.environment });
+    return compact({ function: fn, args: body["python-codes-args"], argsField: "python-codes-args", scheduledAt: body.scheduledAt, trigger, environment: body.environment });
   }
   const body = check(PlainBody, input);
-  return compact({ ...body, trigger: body.trigger ?? "api" });
+  return compact({ ...body, argsField: "args", trigger: body.trigger ?? "api" });
 }
 
 /** `GET /execute` carries args as JSON text in the query; everything else stays a string. */
@@ -112,7 +114,7 @@ function check<T>(schema: z.ZodType<T>, input: unknown): T {
 }
 
 function compact(request: { [K in keyof ExecuteRequest]: ExecuteRequest[K] | undefined }): ExecuteRequest {
-  const out: ExecuteRequest = { function: request.function ?? "", trigger: request.trigger ?? "api" };
+  const out: ExecuteRequest = { function: request.function ?? "", argsField: request.argsField ?? "args", trigger: request.trigger ?? "api" };
   if (request.args !== undefined) out.args = request.args;
   if (request.scheduledAt !== undefined) out.scheduledAt = new Date(request.scheduledAt).toISOString();
   if (request.environment !== undefined) out.environment = request.environment;

@@ -8,6 +8,7 @@ import { findFunction } from "../http/run-routes.ts";
 import type { EnqueueRequest, RunEnqueuer } from "../queue/run-enqueuer.ts";
 import type { RunStore } from "../runs/run-store.ts";
 import type { Settings } from "../settings.ts";
+import { checkArgsShape } from "./args-shape.ts";
 import { executeInputFromQuery, parseExecuteBody } from "./execute-body.ts";
 import type { ExecuteRequest } from "./execute-body.ts";
 import { jsonObjectBody } from "./json-body.ts";
@@ -31,6 +32,7 @@ export function executeHandler(deps: ExecuteDeps): RequestHandler {
     const waitMs = waitTimeoutMs(req, settings.waitMaxMs);
     const idempotencyKey = idempotencyKeyOf(req);
     const fn = findFunction(registry, request.function);
+    checkArgsShape(fn, request.args, request.argsField);
     const { id, status, duplicate } = await enqueuer.enqueue(fn, enqueueRequestOf(request, settings, { idempotencyKey, notify: waitMs !== undefined }));
     logger.info({ function: fn.name, runId: id, trigger: request.trigger, status, duplicate }, duplicate ? "run already accepted" : "run accepted");
     res.location(`/runs/${encodeURIComponent(id)}`);

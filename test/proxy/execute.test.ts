@@ -55,9 +55,9 @@ describe("POST /execute", () => {
 
   it("accepts the plain payload; environment defaults to the process's", async () => {
     const scheduledAt = "2024-05-01T12:00:00+02:00";
-    const body = await accepted(await h.call("/execute", { json: { function: "hello-skywalker", args: ["a", 1], scheduledAt } }));
+    const body = await accepted(await h.call("/execute", { json: { function: "hello-skywalker", args: { name: "plain" }, scheduledAt } }));
     const job = await h.queue.getJob(body.id);
-    expect(job?.data).toMatchObject({ args: ["a", 1], environment: "staging", trigger: "api", scheduledAt: "2024-05-01T10:00:00.000Z" });
+    expect(job?.data).toMatchObject({ args: { name: "plain" }, environment: "staging", trigger: "api", scheduledAt: "2024-05-01T10:00:00.000Z" });
     expect((await h.store.get(body.id))?.scheduledAt).toBe("2024-05-01T10:00:00.000Z");
   });
 
