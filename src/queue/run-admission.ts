@@ -1,4 +1,4 @@
-// Admits a run in one Redis round trip: claims its Idempotency-Key, applies the overlap rule of
+// Admits a run in one Redis round trip: claims its Idempotency-Key for its function, applies the overlap rule of
 // schedule ticks, stores the queued record at the head of its function's history and remembers
 // it as the function's latest run. (It used to take five or six: a tick at a time, a chronomaster
 // firing a thousand functions a second waited on them.)
@@ -8,8 +8,9 @@ import { redisKeys } from "./keys.ts";
 import type { RedisKeys } from "./keys.ts";
 
 /**
- * KEYS: the Idempotency-Key's key, the new record, the function's history, the function's latest
- * run. ARGV: run id, record JSON, record TTL, history size, key prefix of records, "1" when an
+ * KEYS: the Idempotency-Key's key for this function, the new record, the function's history, the
+ * function's latest run, the Idempotency-Key's key for any function (see RedisKeys.idempotency).
+ * ARGV: run id, record JSON, record TTL, history size, key prefix of records, "1" when an
  * Idempotency-Key was given, its TTL, "1" to apply the overlap rule, key prefix of BullMQ jobs.
  *
  * A run is in progress while its BullMQ job exists and has not finished: completed jobs are
@@ -17,9 +18,12 @@ import type { RedisKeys } from "./keys.ts";
  */
 const ADMIT_SCRIPT = `
 local id = ARGV[1]
-if ARGV[6] == "1" and not redis.call("SET", KEYS[1], id, "EX", ARGV[7], "NX") then
-  local existing = redis.call("GET", KEYS[1])
-  return {"duplicate", existing, redis.call("GET", ARGV[5] .. existing) or ""}
+if ARGV[6] == "1" then
+  if not redis.call("SET", KEYS[1], id, "EX", ARGV[7], "NX") then
+    local existing = redis.call("GET", KEYS[1])
+    return {"duplicate", existing, redis.call("GET", ARGV[5] .. existing) or ""}
+  end
+  redis.call("SET", KEYS[5], id, "EX", ARGV[7])
 end
 if ARGV[8] == "1" then
   local previous = redis.call("GET", KEYS[4])
@@ -72,7 +76,7 @@ export class RunAdmission {
     this.redis = redis;
     this.options = options;
     this.keys = redisKeys(options.prefix);
-    if (!("skywalkerAdmitRun" in redis)) redis.defineCommand("skywalkerAdmitRun", { numberOfKeys: 4, lua: ADMIT_SCRIPT });
+    if (!("skywalkerAdmitRun" in redis)) redis.defineCommand("skywalkerAdmitRun", { numberOfKeys: 5, lua: ADMIT_SCRIPT });
   }
 
   async admit(request: AdmitRequest): Promise<Admission> {
@@ -80,10 +84,11 @@ export class RunAdmission {
     const { historyPerFunction, ttlSeconds, idempotencyTtlSeconds, jobKeyPrefix } = this.options;
     const key = request.idempotencyKey;
     const [kind, id, extra] = await admit(
-      this.keys.idempotency(key ?? ""),
+      this.keys.functionIdempotency(request.functionName, key ?? ""),
       this.keys.run(request.id),
       this.keys.history(request.functionName),
       this.keys.latestRun(request.functionName),
+      this.keys.idempotency(key ?? ""),
       request.id,
       request.recordJson,
       ttlSeconds,

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { redisKeys } from "../../src/queue/keys.ts";
 import type { RunRecord } from "../../src/run-record.ts";
 import { errorOf, openProxyHarness } from "./proxy-harness.ts";
 import type { ProxyHarness } from "./proxy-harness.ts";
@@ -92,6 +93,25 @@ describe("POST /execute", () => {
     expect((await h.store.history("workflow-skywalker")).length).toBe(before + 1);
     const jobs = await h.queue.getJobs(["waiting"]);
     expect(jobs.filter((job) => job.data.runId === first.id)).toHaveLength(1);
+  });
+
+  it("an Idempotency-Key is the function's: the same key for another function queues that function's run", async () => {
+    const key = `shared-${Date.now()}`;
+    const headers = { "idempotency-key": key };
+    const hello = await accepted(await h.call("/execute", { json: { function: "hello-skywalker" }, headers }));
+    const workflow = await accepted(await h.call("/execute", { json: { function: "workflow-skywalker" }, headers }));
+    expect(workflow.id).not.toBe(hello.id);
+    expect(workflow.duplicate).toBeUndefined();
+    expect((await h.queue.getJob(workflow.id))?.data.function).toBe("workflow-skywalker");
+    const again = await accepted(await h.call("/execute", { json: { function: "workflow-skywalker" }, headers }), 200);
+    expect(again).toEqual({ id: workflow.id, task_id: workflow.id, status: "queued", duplicate: true });
+    const batch = await h.call("/execute/batch", { json: { runs: [{ function: "hello-skywalker", idempotencyKey: key }, { function: "http-check", idempotencyKey: key }] } });
+    const [helloAgain, other] = ((await batch.json()) as { runs: Accepted[] }).runs;
+    expect(helloAgain).toMatchObject({ id: hello.id, duplicate: true });
+    expect(other?.duplicate).toBeUndefined();
+    expect((await h.queue.getJob(other!.id))?.data.function).toBe("http-check");
+    // A standby chronomaster reads the key's latest claim to learn whether the leader delivered a tick.
+    expect(await h.redis.get(redisKeys(h.settings.prefix).idempotency(key))).toBe(other!.id);
   });
 
   it("a schedule tick while the previous run is queued is skipped (200)", async () => {
