@@ -3,7 +3,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename, relative, resolve, sep } from "node:path";
 import { ErrorCodes, messageOf, SkywalkerError } from "../errors.ts";
-import { MAX_JSON_DEPTH, nestsDeeperThan } from "../json-depth.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../json-values.ts";
 import { bundleFunction } from "./bundle.ts";
 import { whileBuilding } from "./esbuild-service.ts";
 import { executorKindOf, FunctionConfigSchema } from "./config-schema.ts";

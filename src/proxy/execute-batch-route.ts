@@ -13,7 +13,8 @@ import type { Settings } from "../settings.ts";
 import { checkArgsShape } from "./args-shape.ts";
 import { parseExecuteBody } from "./execute-body.ts";
 import { accepted, checkIdempotencyKey, enqueueRequestOf } from "./execute-route.ts";
-import { jsonObjectBody, jsonTypeOf } from "./json-body.ts";
+import { jsonTypeOf } from "../json-values.ts";
+import { jsonObjectBody } from "./json-body.ts";
 
 /** Most runs in one batch; a chronomaster sends bigger instants in several. */
 export const MAX_BATCH_RUNS = 250;

@@ -4,9 +4,8 @@ import { basename } from "node:path";
 import { z } from "zod";
 import type { JsonValue } from "../../sandbox/contract.ts";
 import { HttpError } from "../http/http-error.ts";
-import { MAX_JSON_DEPTH, nestsDeeperThan } from "../json-depth.ts";
+import { jsonTypeOf, MAX_JSON_DEPTH, nestsDeeperThan } from "../json-values.ts";
 import type { RunTrigger } from "../queue/run-job.ts";
-import { jsonTypeOf } from "./json-body.ts";
 
 const MAX_NAME_LENGTH = 200;
 

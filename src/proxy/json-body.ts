@@ -4,6 +4,7 @@ import { isUtf8 } from "node:buffer";
 import type { IncomingMessage } from "node:http";
 import type { Request } from "express";
 import { HttpError } from "../http/http-error.ts";
+import { jsonTypeOf } from "../json-values.ts";
 
 /**
  * body-parser's `verify`: refuses a UTF-8 body with invalid bytes, which decoding would otherwise
@@ -21,13 +22,6 @@ export function jsonObjectBody(req: Request, expected: string): Record<string, u
     throw new HttpError(400, "ERR_BAD_REQUEST", `the request body is JSON but not an object (got ${jsonTypeOf(body)}): send ${expected}`);
   }
   return body as Record<string, unknown>;
-}
-
-/** "null", "a number", "a list"…: what a JSON value is, for messages. */
-export function jsonTypeOf(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
 function bodyOf(req: Request, expected: string): unknown {

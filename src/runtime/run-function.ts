@@ -10,6 +10,7 @@ import type { LogEntry, RunError, RunRecord } from "../run-record.ts";
 import type { SandboxPool } from "../sandbox-host/sandbox-pool.ts";
 import type { ActiveCheckResult } from "./active-passive.ts";
 import { Redactor, resolveSecrets } from "./secrets.ts";
+import { argsShapeProblem, isEmptyArgs, isWorkflow } from "./step-args.ts";
 
 export interface RunRequest {
   /** Replaces the config's args when given and not empty (the original's rule). */
@@ -122,24 +123,12 @@ function skip(record: RunRecord, reason: string): RunRecord {
   return record;
 }
 
-function isEmpty(args: JsonValue | undefined): boolean {
-  if (args === undefined || args === null) return true;
-  if (Array.isArray(args)) return args.length === 0;
-  return typeof args === "object" && Object.keys(args).length === 0;
-}
-
 /** JSON text of each step's args: the config's, or the request's when given and not empty. */
 function argsOfSteps(fn: LoadedFunction, override: JsonValue | undefined): { json: string[] } | { error: RunError } {
-  if (isEmpty(override)) return { json: fn.steps.map((step) => JSON.stringify(step.args)) };
-  const workflow = fn.steps.length > 1 || fn.kind === "workflow" || fn.kind === "active-passive-workflow";
-  if (!workflow) {
-    if (typeof override !== "object" || Array.isArray(override)) return { error: usage(`args for ${fn.name} must be a JSON object`) };
-    return { json: [JSON.stringify(override)] };
-  }
-  if (!Array.isArray(override) || override.length !== fn.steps.length) {
-    return { error: usage(`args for the workflow ${fn.name} must be a list of ${fn.steps.length} objects, one per handler`) };
-  }
-  return { json: override.map((args) => JSON.stringify(args)) };
+  if (isEmptyArgs(override)) return { json: fn.steps.map((step) => JSON.stringify(step.args)) };
+  const problem = argsShapeProblem(fn, override);
+  if (problem !== undefined) return { error: usage(problem) };
+  return { json: isWorkflow(fn) ? (override as JsonValue[]).map((args) => JSON.stringify(args)) : [JSON.stringify(override)] };
 }
 
 function usage(message: string): RunError {

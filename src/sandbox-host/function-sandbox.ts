@@ -12,7 +12,7 @@
 import ivm from "isolated-vm";
 import type { JsonValue, StepInput, StepOutcome } from "../../sandbox/contract.ts";
 import { ErrorCodes } from "../errors.ts";
-import { MAX_JSON_DEPTH, nestsDeeperThan } from "../json-depth.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../json-values.ts";
 import type { LogEntry, RunError, StepRecord } from "../run-record.ts";
 import { toRunError } from "../run-record.ts";
 import { classifyFailure, isolateUnusableAfter } from "./classify-failure.ts";

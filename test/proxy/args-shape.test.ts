@@ -1,14 +1,7 @@
 // Args of the wrong shape for the function are a 400 naming the field, not a queued run that can
 // only fail with ERR_USAGE; and the proxy's rule is the executor's.
 import { fileURLToPath } from "node:url";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { JsonValue } from "../../sandbox/contract.ts";
-import { ErrorCodes } from "../../src/errors.ts";
-import type { ExecutorKind, LoadedFunction } from "../../src/functions/types.ts";
-import { argsShapeProblem } from "../../src/proxy/args-shape.ts";
-import { runFunction } from "../../src/runtime/run-function.ts";
-import type { SandboxPool } from "../../src/sandbox-host/sandbox-pool.ts";
 import { errorOf, openProxyHarness } from "./proxy-harness.ts";
 import type { ProxyHarness } from "./proxy-harness.ts";
 
@@ -64,25 +57,5 @@ describe("args that do not fit the function", () => {
     expect(runs[0]?.error?.code).toBe("ERR_BAD_REQUEST");
     expect(runs[0]?.error?.message).toMatch(/^runs\[0\]: .*`args`: the workflow workflow-skywalker takes a list of 2 objects/);
     expect(runs[1]).toMatchObject({ status: "queued" });
-  });
-
-  it("the proxy's verdict is the executor's, for every kind and shape", async () => {
-    const hello = h.registry.get("hello-skywalker")!;
-    const step = hello.steps[0]!;
-    const kinds: ExecutorKind[] = ["default", "workflow", "active-passive", "active-passive-workflow"];
-    const shapes: JsonValue[] = [{}, [], null, { a: 1 }, [1], [{ a: 1 }], [{}, {}], [{ a: 1 }, 2], [1, 2, 3]];
-    // Stops every run right after the args are checked: active-passive kinds are "passive", the rest run nothing.
-    const pool = { run: () => Promise.resolve({ status: "succeeded", result: null, error: null, steps: [], cpuMs: 0, logsTruncated: false }) } as unknown as SandboxPool;
-    const deps = { pool, logger: pino({ level: "silent" }), checkActive: () => Promise.resolve({ active: false as const, chain: [], reason: "passive" }) };
-    for (const kind of kinds) {
-      for (const stepCount of [1, 2]) {
-        const fn: LoadedFunction = { ...hello, enabled: true, secrets: [], kind, steps: Array.from({ length: stepCount }, () => step) };
-        for (const args of shapes) {
-          const record = await runFunction(fn, { args }, deps);
-          const executorRefuses = record.error?.code === ErrorCodes.USAGE;
-          expect(argsShapeProblem(fn, args) !== undefined, `${kind}, ${stepCount} steps, args ${JSON.stringify(args)}`).toBe(executorRefuses);
-        }
-      }
-    }
   });
 });

@@ -1,7 +1,7 @@
 // What one run may ask of the host besides logs and timers: fetch within its allowlist, and its
 // function's state. Bounded per run (request count) and cut off when the run ends, which its
 // deadline sees to.
-import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../json-depth.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../json-values.ts";
 import type { HostCallKind } from "../../../sandbox/contract.ts";
 import { hostFetch } from "./host-fetch.ts";
 import type { FetchRequestData } from "./host-fetch.ts";
