@@ -190,7 +190,7 @@ export class Chronomaster {
   private async delivered(ticks: DueTick[]): Promise<boolean[]> {
     const keys = redisKeys(this.deps.settings.prefix);
     try {
-      const claimed = await this.deps.redis.mget(ticks.map((tick) => keys.idempotency(idempotencyKeyOf(tick.fn.name, tick.dueAt))));
+      const claimed = await this.deps.redis.mget(ticks.map((tick) => keys.idempotency(tick.fn.name, idempotencyKeyOf(tick.fn.name, tick.dueAt))));
       return claimed.map((id) => id !== null);
     } catch (error) {
       this.log.warn({ err: error }, "could not check the leader's ticks; sending them all (the proxy keeps one run per tick)");

@@ -12,13 +12,7 @@ export function redisKeys(prefix: string) {
     /** Id of a function's latest run that was queued (not skipped): the overlap rule looks at it. */
     latestRun: (functionName: string) => `${prefix}:latest:${functionName}`,
     /** Run id an Idempotency-Key claimed for one function: the same key for another function is another request. */
-    functionIdempotency: (functionName: string, key: string) => `${prefix}:idem-of:${encodeURIComponent(functionName)}:${key}`,
-    /**
-     * Run id that last claimed an Idempotency-Key, for any function. Never decides a duplicate; the
-     * standby chronomaster reads it to see whether the leader delivered a tick (a tick's key names
-     * its function).
-     */
-    idempotency: (key: string) => `${prefix}:idem:${key}`,
+    idempotency: (functionName: string, key: string) => `${prefix}:idem-of:${encodeURIComponent(functionName)}:${key}`,
     /** Chronomaster scheduler state: "running" | "stopped". */
     schedulerState: `${prefix}:chronomaster:state`,
     /** The chronomaster replica that sends the ticks (a lease: the key expires unless renewed). */

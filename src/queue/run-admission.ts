@@ -9,7 +9,7 @@ import type { RedisKeys } from "./keys.ts";
 
 /**
  * KEYS: the Idempotency-Key's key for this function, the new record, the function's history, the
- * function's latest run, the Idempotency-Key's key for any function (see RedisKeys.idempotency).
+ * function's latest run.
  * ARGV: run id, record JSON, record TTL, history size, key prefix of records, "1" when an
  * Idempotency-Key was given, its TTL, "1" to apply the overlap rule, key prefix of BullMQ jobs.
  *
@@ -23,7 +23,6 @@ if ARGV[6] == "1" then
     local existing = redis.call("GET", KEYS[1])
     return {"duplicate", existing, redis.call("GET", ARGV[5] .. existing) or ""}
   end
-  redis.call("SET", KEYS[5], id, "EX", ARGV[7])
 end
 if ARGV[8] == "1" then
   local previous = redis.call("GET", KEYS[4])
@@ -76,7 +75,7 @@ export class RunAdmission {
     this.redis = redis;
     this.options = options;
     this.keys = redisKeys(options.prefix);
-    if (!("skywalkerAdmitRun" in redis)) redis.defineCommand("skywalkerAdmitRun", { numberOfKeys: 5, lua: ADMIT_SCRIPT });
+    if (!("skywalkerAdmitRun" in redis)) redis.defineCommand("skywalkerAdmitRun", { numberOfKeys: 4, lua: ADMIT_SCRIPT });
   }
 
   async admit(request: AdmitRequest): Promise<Admission> {
@@ -84,11 +83,10 @@ export class RunAdmission {
     const { historyPerFunction, ttlSeconds, idempotencyTtlSeconds, jobKeyPrefix } = this.options;
     const key = request.idempotencyKey;
     const [kind, id, extra] = await admit(
-      this.keys.functionIdempotency(request.functionName, key ?? ""),
+      this.keys.idempotency(request.functionName, key ?? ""),
       this.keys.run(request.id),
       this.keys.history(request.functionName),
       this.keys.latestRun(request.functionName),
-      this.keys.idempotency(key ?? ""),
       request.id,
       request.recordJson,
       ttlSeconds,

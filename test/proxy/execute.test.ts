@@ -110,8 +110,10 @@ describe("POST /execute", () => {
     expect(helloAgain).toMatchObject({ id: hello.id, duplicate: true });
     expect(other?.duplicate).toBeUndefined();
     expect((await h.queue.getJob(other!.id))?.data.function).toBe("http-check");
-    // A standby chronomaster reads the key's latest claim to learn whether the leader delivered a tick.
-    expect(await h.redis.get(redisKeys(h.settings.prefix).idempotency(key))).toBe(other!.id);
+    // Each function's claim of the key is its own (a standby chronomaster reads a tick's to learn
+    // whether the leader delivered it).
+    expect(await h.redis.get(redisKeys(h.settings.prefix).idempotency("http-check", key))).toBe(other!.id);
+    expect(await h.redis.get(redisKeys(h.settings.prefix).idempotency("hello-skywalker", key))).toBe(hello.id);
   });
 
   it("a schedule tick while the previous run is queued is skipped (200)", async () => {
