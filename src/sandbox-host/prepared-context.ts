@@ -120,10 +120,13 @@ class Bridge {
   setTimer(id: unknown, delayMs: unknown): void {
     const run = this.run;
     if (run === undefined || typeof id !== "number" || typeof delayMs !== "number") return;
+    // A timer due at or after the run's deadline never fires: the deadline ends the run first.
+    // (Fired early instead, it would let the code after a long wait run within the deadline.)
+    if (delayMs >= run.remainingMs()) return;
     const timer = setTimeout(() => {
       this.timers.delete(id);
       if (this.awaits(run)) this.fire?.(id);
-    }, Math.min(delayMs, run.remainingMs()));
+    }, delayMs);
     this.timers.set(id, timer);
   }
 

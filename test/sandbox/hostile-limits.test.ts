@@ -45,6 +45,14 @@ describe("time limits", () => {
     expect(record.durationMs).toBeGreaterThanOrEqual(390); // timers may fire a millisecond early
   });
 
+  it("never lets a wait longer than the time limit end early and the run succeed", async () => {
+    for (let i = 0; i < 5; i++) {
+      const record = await h.run("sleeps-past-deadline");
+      expect(record.error?.code).toBe("ERR_TIMEOUT");
+      expect(record.result).toBeNull();
+    }
+  });
+
   it("stops timers that keep re-arming themselves", async () => {
     await expectFailure("rearming-timers", "ERR_TIMEOUT");
   });
