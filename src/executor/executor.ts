@@ -44,6 +44,8 @@ export class Executor {
   private worker: Worker<RunJobData> | undefined;
   private workerConnection: Redis | undefined;
   private inFlight = 0;
+  /** Set when stop() gave up on the runs in flight: what they do next is not recorded here. */
+  private abandoned = false;
 
   constructor(deps: ExecutorDeps) {
     this.deps = deps;
@@ -94,11 +96,18 @@ export class Executor {
     this.lifecycle.to("stopping", { runsInFlight: this.inFlight, graceMs });
     const worker = this.worker;
     if (worker !== undefined) {
-      const drained = worker.close().then(() => true);
+      const drained = worker.close().then(
+        () => true,
+        () => true,
+      );
       const timedOut = new Promise<boolean>((done) => setTimeout(() => done(false), graceMs).unref());
       if (!(await Promise.race([drained, timedOut]))) {
         this.log.warn({ runsInFlight: this.inFlight }, "grace time over; leaving unfinished runs to other executors");
-        await worker.close(true);
+        // BullMQ's close(true) would only wait for the close() above, which waits for the runs.
+        // Instead they are abandoned: with this connection gone their locks lapse, and another
+        // executor (or this one, restarted) takes them over; the sandbox hosts go below.
+        this.abandoned = true;
+        this.workerConnection?.disconnect();
       }
     }
     await this.heartbeat.stop();
@@ -141,6 +150,7 @@ export class Executor {
         checkActive: (target) => checkActive(activeCheckOptionsFromEnv(process.env, target.activeEndpoint)),
       },
     );
+    if (this.abandoned) throw new Error("the executor stopped before the run finished; another executor takes it over");
     record.queuedAt = queuedAt;
     const attempts = job.opts.attempts ?? 1;
     const willRetry = record.status === "failed" && isRetryable(record.error) && attempt < attempts;

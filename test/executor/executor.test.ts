@@ -87,6 +87,23 @@ describe("executor", () => {
   });
 });
 
+describe("stopping", () => {
+  it("leaves a run that outlasts the grace time to another executor, and stops on time", async () => {
+    const h = await open({ lockMs: 2000 });
+    const first = await h.startExecutor();
+    const id = await h.enqueue("slow", { args: { ms: 3000 } });
+    await h.waitFor(id, (record) => record.status === "running");
+    await first.stop(300);
+    expect(first.state).toBe("stopped");
+    // It stopped without waiting for the run (about 3 s to go), which this executor never recorded.
+    expect((await h.store.get(id))?.status).not.toBe("succeeded");
+    // Its lock lapses and another executor runs it again, to the end.
+    const second = await h.startExecutor();
+    const record = await h.waitFor(id, (each) => each.status === "succeeded", 20_000);
+    expect(record).toMatchObject({ executorId: second.id, attempt: 2 });
+  });
+});
+
 describe("overlap", () => {
   it("skips schedule ticks while the previous run is in progress, including after a skipped tick", async () => {
     const h = await open();
