@@ -75,7 +75,7 @@ export class Chronomaster {
     this.log = deps.logger.child({ component: "chronomaster" });
     this.lifecycle = new Lifecycle(this.log);
     this.state = new SchedulerState(deps.redis, deps.settings.prefix);
-    this.lease = new LeaderLease(deps.redis, deps.settings.prefix, deps.processId, this.log);
+    this.lease = new LeaderLease(deps.redis, deps.settings.prefix, deps.settings.environment, deps.processId, this.log);
     this.scheduler = new Scheduler(deps.settings.environment, {
       onTick: (fn, entry, dueAt) => this.tick(fn, entry, dueAt),
       onMissed: (fn, entry, count) => {

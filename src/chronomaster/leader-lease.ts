@@ -37,9 +37,9 @@ export class LeaderLease {
   /** Until when the lease is ours for sure, by our own clock. */
   private validUntil = 0;
 
-  constructor(redis: Redis, prefix: string, id: string, log: Logger) {
+  constructor(redis: Redis, prefix: string, environment: string, id: string, log: Logger) {
     this.redis = redis;
-    this.key = redisKeys(prefix).chronomasterLeader;
+    this.key = redisKeys(prefix).chronomasterLeader(environment);
     this.id = id;
     this.log = log;
   }

@@ -15,8 +15,11 @@ export function redisKeys(prefix: string) {
     idempotency: (functionName: string, key: string) => `${prefix}:idem-of:${encodeURIComponent(functionName)}:${key}`,
     /** Chronomaster scheduler state: "running" | "stopped". */
     schedulerState: `${prefix}:chronomaster:state`,
-    /** The chronomaster replica that sends the ticks (a lease: the key expires unless renewed). */
-    chronomasterLeader: `${prefix}:chronomaster:leader`,
+    /**
+     * The chronomaster replica that sends an environment's ticks (a lease: the key expires unless
+     * renewed). Per environment: replicas of another environment fire other schedule entries.
+     */
+    chronomasterLeader: (environment: string) => `${prefix}:chronomaster:leader:${encodeURIComponent(environment)}`,
     /** Set of function names disabled by an operator (overrides config's enabled). */
     disabledFunctions: `${prefix}:chronomaster:disabled`,
     /** Hash executor id → JSON heartbeat. */

@@ -32,10 +32,10 @@ async function setup(functionsDir = fixtures, token?: string): Promise<ProxyHarn
   return harness;
 }
 
-async function startChronomaster(h: ProxyHarness, functionsDir = fixtures, proxyUrl = h.url): Promise<ChronomasterServer> {
+async function startChronomaster(h: ProxyHarness, functionsDir = fixtures, proxyUrl = h.url, environment = h.settings.environment): Promise<ChronomasterServer> {
   const registry = await FunctionRegistry.open(functionsDir, silent);
   const server = new ChronomasterServer({
-    settings: { ...h.settings, guiPort: 0, bind: "127.0.0.1", proxyUrl },
+    settings: { ...h.settings, guiPort: 0, bind: "127.0.0.1", proxyUrl, environment },
     redisUrl: inject("redisUrl"),
     redis: h.redis,
     registry,
@@ -85,6 +85,13 @@ describe("chronomaster", () => {
     expect(new Set(due).size).toBe(due.length);
     const metric = (await h.metrics.ticks.get()).values.find((value) => value.labels.function === "ticker");
     expect(metric?.value).toBeGreaterThanOrEqual(2 * ticks.length - 2); // both replicas fired every tick
+  });
+
+  it("has one leader per environment: replicas of another environment send their own ticks", async () => {
+    const h = await setup();
+    const here = await startChronomaster(h);
+    const elsewhere = await startChronomaster(h, fixtures, h.url, "staging");
+    expect([here.chronomaster.isLeader, elsewhere.chronomaster.isLeader]).toEqual([true, true]);
   });
 
   it("lets one replica send the ticks; when it stops, another takes over without losing a tick", async () => {
