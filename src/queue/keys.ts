@@ -11,6 +11,8 @@ export function redisKeys(prefix: string) {
     history: (functionName: string) => `${prefix}:history:${functionName}`,
     /** Id of a function's latest run that was queued (not skipped): the overlap rule looks at it. */
     latestRun: (functionName: string) => `${prefix}:latest:${functionName}`,
+    /** The same id for a minute after its admission: its job may not be on the queue yet. */
+    justAdmitted: (functionName: string) => `${prefix}:admitted:${functionName}`,
     /** Run id an Idempotency-Key claimed for one function: the same key for another function is another request. */
     idempotency: (functionName: string, key: string) => `${prefix}:idem-of:${encodeURIComponent(functionName)}:${key}`,
     /** Chronomaster scheduler state: "running" | "stopped". */

@@ -9,12 +9,15 @@ import type { RedisKeys } from "./keys.ts";
 
 /**
  * KEYS: the Idempotency-Key's key for this function, the new record, the function's history, the
- * function's latest run.
+ * function's latest run, the function's run admitted within the last minute.
  * ARGV: run id, record JSON, record TTL, history size, key prefix of records, "1" when an
  * Idempotency-Key was given, its TTL, "1" to apply the overlap rule, key prefix of BullMQ jobs.
  *
  * A run is in progress while its BullMQ job exists and has not finished: completed jobs are
- * removed, and a failed one has a finishedOn.
+ * removed, and a failed one has a finishedOn. Its job is added right after its admission, so a
+ * run just admitted, still "queued" and without a job, is in progress too: several ticks of one
+ * function in one batch are admitted before any job is added. (One whose job was never added,
+ * the proxy having failed in between, stops counting a minute after its admission.)
  */
 const ADMIT_SCRIPT = `
 local id = ARGV[1]
@@ -28,8 +31,11 @@ if ARGV[8] == "1" then
   local previous = redis.call("GET", KEYS[4])
   if previous then
     local job = ARGV[9] .. previous
-    if redis.call("EXISTS", job) == 1 and redis.call("HEXISTS", job, "finishedOn") == 0 then
-      return {"overlap", previous}
+    if redis.call("EXISTS", job) == 1 then
+      if redis.call("HEXISTS", job, "finishedOn") == 0 then return {"overlap", previous} end
+    elseif redis.call("GET", KEYS[5]) == previous then
+      local record = redis.call("GET", ARGV[5] .. previous)
+      if record and cjson.decode(record).status == "queued" then return {"overlap", previous} end
     end
   end
 end
@@ -37,6 +43,7 @@ local recordKey, historyKey = KEYS[2], KEYS[3]
 local json, ttl, keep, recordPrefix = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 ${PUSH_TO_HISTORY_LUA}
 redis.call("SET", KEYS[4], id, "EX", ttl)
+redis.call("SET", KEYS[5], id, "EX", 60)
 return {"queued", id}`;
 
 type AdmitCommand = (...args: (string | number)[]) => Promise<string[]>;
@@ -75,7 +82,7 @@ export class RunAdmission {
     this.redis = redis;
     this.options = options;
     this.keys = redisKeys(options.prefix);
-    if (!("skywalkerAdmitRun" in redis)) redis.defineCommand("skywalkerAdmitRun", { numberOfKeys: 4, lua: ADMIT_SCRIPT });
+    if (!("skywalkerAdmitRun" in redis)) redis.defineCommand("skywalkerAdmitRun", { numberOfKeys: 5, lua: ADMIT_SCRIPT });
   }
 
   async admit(request: AdmitRequest): Promise<Admission> {
@@ -87,6 +94,7 @@ export class RunAdmission {
       this.keys.run(request.id),
       this.keys.history(request.functionName),
       this.keys.latestRun(request.functionName),
+      this.keys.justAdmitted(request.functionName),
       request.id,
       request.recordJson,
       ttlSeconds,

@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import type { QueueHarness } from "../helpers/queue-harness.ts";
 import { openQueueHarness } from "../helpers/queue-harness.ts";
+import { redisKeys } from "../../src/queue/keys.ts";
 
 const functionsDir = fileURLToPath(new URL("../fixtures/queue-functions", import.meta.url));
 let harness: QueueHarness | undefined;
@@ -129,10 +130,21 @@ describe("overlap", () => {
     expect((await h.store.get(after))?.status).not.toBe("skipped");
   });
 
+  it("skips all but one of a function's ticks admitted together (a batch, a late catch-up)", async () => {
+    const h = await open();
+    // Concurrent enqueues are admitted before any of their jobs is added, as a batch's are.
+    const ids = await Promise.all(["slow@1", "slow@2", "slow@3"].map((key) => h.enqueue("slow", { trigger: "schedule", idempotencyKey: key })));
+    const statuses = await Promise.all(ids.map(async (id) => (await h.store.get(id))?.status));
+    expect(statuses.filter((status) => status === "queued")).toHaveLength(1);
+    expect(statuses.filter((status) => status === "skipped")).toHaveLength(2);
+  });
+
   it("does not skip forever behind a record whose job is gone", async () => {
     const h = await open();
     const stale = await h.enqueue("slow", { trigger: "schedule", idempotencyKey: "slow@a" });
     await h.queue.remove(stale);
+    // Within a minute of its admission, a queued run without a job may still be about to get one.
+    await h.redis.del(redisKeys(h.settings.prefix).justAdmitted("slow"));
     const next = await h.enqueue("slow", { trigger: "schedule", idempotencyKey: "slow@b" });
     expect((await h.store.get(next))?.status).toBe("queued");
   });
