@@ -153,6 +153,8 @@ export class Executor {
     if (this.abandoned) throw new Error("the executor stopped before the run finished; another executor takes it over");
     record.queuedAt = queuedAt;
     const attempts = job.opts.attempts ?? 1;
+    // The record says what the queue does with the failure (a thrown error is retried).
+    if (record.error !== null) record.error = { ...record.error, retryable: isRetryable(record.error) };
     const willRetry = record.status === "failed" && isRetryable(record.error) && attempt < attempts;
     if (willRetry) {
       await store.update({ ...record, status: "queued" });

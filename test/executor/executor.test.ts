@@ -46,7 +46,10 @@ describe("executor", () => {
     const h = await open();
     await h.startExecutor();
     const id = await h.enqueue("flaky");
-    const record = await h.waitFor(id, undefined, 15_000);
+    const between = await h.waitFor(id, (each) => each.status === "queued" && each.attempt === 1 && each.error !== null, 15_000);
+    // While it waits for its retry, the record says the error is one the queue retries.
+    expect(between.error).toMatchObject({ code: "ERR_HANDLER_THREW", retryable: true });
+    const record = await h.waitFor(id, (each) => each.status === "succeeded", 15_000);
     expect(record).toMatchObject({ status: "succeeded", attempt: 2, result: { attempt: 2 } });
   });
 
