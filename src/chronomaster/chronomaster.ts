@@ -17,6 +17,7 @@ import { TurnBatch } from "../turn-batch.ts";
 import { redisKeys } from "../queue/keys.ts";
 import { LeaderLease } from "./leader-lease.ts";
 import { StandbyCheck } from "./standby-check.ts";
+import { keyTtlSecondsOf } from "./tick-clock.ts";
 import { idempotencyKeyOf, postTicks } from "./tick-poster.ts";
 import type { TickOutcome } from "./tick-poster.ts";
 
@@ -174,14 +175,24 @@ export class Chronomaster {
     if (this.status !== "running" || this.disabled.has(fn.name)) return;
     metrics.ticks.inc({ function: fn.name });
     metrics.scheduleLateness.observe({ function: fn.name }, Math.max(0, Date.now() - dueAt.getTime()) / 1000);
-    this.due.push({ fn, entry, dueAt });
+    this.due.push({ fn, entry, dueAt, keyTtlSeconds: this.keyTtlSecondsOf(fn, entry, dueAt) });
+  }
+
+  /** How long the tick's Idempotency-Key must be kept: a few of its entry's periods (keyTtlSecondsOf). */
+  private keyTtlSecondsOf(fn: LoadedFunction, entry: ScheduleEntry, dueAt: Date): number {
+    if (entry.trigger.kind === "every") return keyTtlSecondsOf(entry.trigger.everyMs);
+    // A cron entry's period, near enough: from this tick to its clock's next one. (Entries of one
+    // function with the same cron and timezone have the same next tick.)
+    const timezone = entry.timezone ?? null;
+    const next = this.scheduler.entriesOf(fn.name).find((item) => item.cron === entry.cron && item.timezone === timezone)?.nextFireAt;
+    return keyTtlSecondsOf(next === undefined || next === null ? undefined : Date.parse(next) - dueAt.getTime());
   }
 
   private async post(ticks: DueTick[]): Promise<void> {
     const { settings } = this.deps;
     const outcomes = await postTicks(
       { proxyUrl: settings.proxyUrl, token: settings.token, environment: settings.environment },
-      ticks.map((tick) => ({ functionName: tick.fn.name, dueAt: tick.dueAt })),
+      ticks.map((tick) => ({ functionName: tick.fn.name, dueAt: tick.dueAt, keyTtlSeconds: tick.keyTtlSeconds })),
     );
     ticks.forEach((tick, index) => this.report(tick, outcomes[index] ?? { kind: "error", message: "no answer" }));
   }
@@ -216,4 +227,6 @@ interface DueTick {
   fn: LoadedFunction;
   entry: ScheduleEntry;
   dueAt: Date;
+  /** How long its Idempotency-Key must be kept, in seconds. */
+  keyTtlSeconds: number;
 }

@@ -4,6 +4,7 @@
 import { schedule as scheduleCron } from "node-cron";
 import type { ScheduledTask } from "node-cron";
 import type { ScheduleEntry } from "../functions/types.ts";
+import { IDEMPOTENCY_TTL_S } from "../queue/run-admission.ts";
 
 export interface ClockHandlers {
   onTick: (dueAt: Date) => void;
@@ -17,6 +18,22 @@ export interface ClockHandlers {
  * fired them on time: the Idempotency-Key makes the late copy a no-op then.
  */
 export const MAX_LATE_TICKS = 10;
+
+/** A tick's Idempotency-Key is kept at least this long: a failed post is retried, replicas' clocks differ. */
+const MIN_KEY_TTL_S = 5 * 60;
+
+/**
+ * How long a tick's Idempotency-Key must be kept, in seconds, for a schedule entry whose ticks fall
+ * `periodMs` apart: while some replica may still send the tick (the standby 1.5 s late, a stalled
+ * one up to MAX_LATE_TICKS periods late), and no longer, or every tick of an `@every 1s` entry
+ * would hold a key for a day. Never longer than a key is kept by default (24 h), nor when the
+ * period is not known.
+ */
+export function keyTtlSecondsOf(periodMs: number | undefined): number {
+  if (periodMs === undefined || !(periodMs > 0)) return IDEMPOTENCY_TTL_S;
+  const seconds = Math.ceil(((MAX_LATE_TICKS + 1) * periodMs) / 1000);
+  return Math.min(IDEMPOTENCY_TTL_S, Math.max(MIN_KEY_TTL_S, seconds));
+}
 
 export interface TickClock {
   /** When the next tick is due, if known. */

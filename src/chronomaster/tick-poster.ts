@@ -2,7 +2,8 @@
 // `POST /execute/batch` (a thousand functions on `@every 1s` fall due in the same millisecond).
 // Each tick carries the Idempotency-Key `<function>@<due time>`, which makes it start at most one
 // run however many replicas send it, and makes sending it again safe: a batch that failed on the
-// way is sent again, a few times.
+// way is sent again, a few times. Each also says how long the proxy must keep its key: while some
+// replica may still send the tick (see keyTtlSecondsOf), not a day.
 const POST_TIMEOUT_MS = 5000;
 /** Ticks per request (the proxy takes up to 250). */
 const BATCH_SIZE = 200;
@@ -14,6 +15,8 @@ export type TickOutcome = { kind: "queued" | "skipped" | "duplicate"; id: string
 export interface Tick {
   functionName: string;
   dueAt: Date;
+  /** How long the proxy keeps the tick's Idempotency-Key, in seconds (see keyTtlSecondsOf). */
+  keyTtlSeconds: number;
 }
 
 export interface TickPosterOptions {
@@ -45,6 +48,7 @@ async function postBatch(options: TickPosterOptions, ticks: Tick[]): Promise<Tic
       environment: options.environment,
       trigger: "schedule",
       idempotencyKey: idempotencyKeyOf(tick.functionName, tick.dueAt),
+      idempotencyKeyTtlS: tick.keyTtlSeconds,
     })),
   });
   let failure = "";

@@ -46,6 +46,12 @@ redis.call("SET", KEYS[4], id, "EX", ttl)
 redis.call("SET", KEYS[5], id, "EX", 60)
 return {"queued", id}`;
 
+/**
+ * How long an Idempotency-Key keeps pointing at its run, unless its request says less (a schedule
+ * tick's key is kept only while some chronomaster replica may still send that tick).
+ */
+export const IDEMPOTENCY_TTL_S = 24 * 3600;
+
 type AdmitCommand = (...args: (string | number)[]) => Promise<string[]>;
 
 export type Admission =
@@ -59,6 +65,7 @@ export interface AdmissionOptions {
   prefix: string;
   historyPerFunction: number;
   ttlSeconds: number;
+  /** How long an Idempotency-Key is kept, in seconds, unless its request says less. */
   idempotencyTtlSeconds: number;
   /** The key of BullMQ job "x" is jobKeyPrefix + "x". */
   jobKeyPrefix: string;
@@ -69,6 +76,8 @@ export interface AdmitRequest {
   functionName: string;
   recordJson: string;
   idempotencyKey?: string;
+  /** How long the Idempotency-Key is kept, in seconds; never longer than the default. @default options.idempotencyTtlSeconds */
+  idempotencyTtlSeconds?: number;
   /** Refuse the run while the function's latest run is in progress. */
   checkOverlap: boolean;
 }
@@ -101,7 +110,7 @@ export class RunAdmission {
       historyPerFunction,
       this.keys.run(""),
       key === undefined ? "" : "1",
-      idempotencyTtlSeconds,
+      Math.min(request.idempotencyTtlSeconds ?? idempotencyTtlSeconds, idempotencyTtlSeconds),
       request.checkOverlap ? "1" : "",
       jobKeyPrefix,
     );

@@ -9,17 +9,17 @@ import type { JsonValue } from "../../sandbox/contract.ts";
 import type { LoadedFunction } from "../functions/types.ts";
 import type { RunRecord, RunStatus } from "../run-record.ts";
 import type { RunStore } from "../runs/run-store.ts";
-import { RunAdmission } from "./run-admission.ts";
+import { IDEMPOTENCY_TTL_S, RunAdmission } from "./run-admission.ts";
 import type { RunJobData, RunTrigger } from "./run-job.ts";
 
-/** How long an Idempotency-Key keeps pointing at its run. */
-const IDEMPOTENCY_TTL_S = 24 * 3600;
 /** First retry delay; BullMQ doubles it for each further attempt. */
 const RETRY_BACKOFF_MS = 1000;
 
 export interface EnqueueRequest {
   args?: JsonValue;
   idempotencyKey?: string;
+  /** How long the Idempotency-Key is kept, in seconds (at most, and by default, 24 h). */
+  idempotencyTtlSeconds?: number;
   scheduledAt?: string | null;
   environment: string | null;
   trigger: RunTrigger;
@@ -59,6 +59,7 @@ export class RunEnqueuer {
       functionName: fn.name,
       recordJson: JSON.stringify(record),
       ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
+      ...(request.idempotencyTtlSeconds === undefined ? {} : { idempotencyTtlSeconds: request.idempotencyTtlSeconds }),
       checkOverlap: request.trigger === "schedule" && fn.overlap === "skip",
     });
     if (admission.kind === "duplicate") {

@@ -1,7 +1,7 @@
 // The `@every` clock: each function's ticks at its own fixed offset in the period, the same on
 // every replica; and under a stalled process, the ticks it missed fired late, up to a bound.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { MAX_LATE_TICKS, phaseOf, startClock } from "../../src/chronomaster/tick-clock.ts";
+import { keyTtlSecondsOf, MAX_LATE_TICKS, phaseOf, startClock } from "../../src/chronomaster/tick-clock.ts";
 import type { ScheduleEntry } from "../../src/functions/types.ts";
 
 const every = (ms: number) => ({ environment: "production", cron: "@every 1s", cronEnabled: true, trigger: { kind: "every", everyMs: ms } }) as unknown as ScheduleEntry;
@@ -85,5 +85,18 @@ describe("the @every clock", () => {
     vi.advanceTimersByTime(1000);
     expect(ticks).toEqual([at(following)]);
     clock.stop();
+  });
+});
+
+describe("how long a tick's Idempotency-Key is kept", () => {
+  it("is as long as a replica may still send the tick: (MAX_LATE_TICKS + 1) periods, at least 5 minutes, at most 24 hours", () => {
+    // @every 1s: minutes, not a day (200 such functions used to hold 17 M keys)
+    expect(keyTtlSecondsOf(1000)).toBe(300);
+    expect(keyTtlSecondsOf(60_000)).toBe((MAX_LATE_TICKS + 1) * 60);
+    expect(keyTtlSecondsOf(3_600_000)).toBe((MAX_LATE_TICKS + 1) * 3600);
+    expect(keyTtlSecondsOf(24 * 3_600_000)).toBe(24 * 3600);
+    // a period not known: the default day
+    expect(keyTtlSecondsOf(undefined)).toBe(24 * 3600);
+    expect(keyTtlSecondsOf(0)).toBe(24 * 3600);
   });
 });

@@ -13,13 +13,15 @@ afterEach(async () => {
 });
 
 /** A proxy that answers each request with the next of `statuses`, recording the bodies. */
-async function proxy(statuses: number[]): Promise<{ url: string; bodies: { runs: { idempotencyKey: string }[] }[] }> {
-  const bodies: { runs: { idempotencyKey: string }[] }[] = [];
+type Body = { runs: { idempotencyKey: string; idempotencyKeyTtlS: number }[] };
+
+async function proxy(statuses: number[]): Promise<{ url: string; bodies: Body[] }> {
+  const bodies: Body[] = [];
   server = createServer((req, res) => {
     let text = "";
     req.on("data", (chunk: Buffer) => (text += chunk.toString()));
     req.on("end", () => {
-      const body = JSON.parse(text) as { runs: { idempotencyKey: string }[] };
+      const body = JSON.parse(text) as Body;
       bodies.push(body);
       const status = statuses.shift() ?? 200;
       if (status !== 200) return void res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "ERR", message: `status ${status}` } }));
@@ -31,17 +33,18 @@ async function proxy(statuses: number[]): Promise<{ url: string; bodies: { runs:
 }
 
 const ticks = [
-  { functionName: "a", dueAt: new Date("2026-01-01T00:00:01Z") },
-  { functionName: "b", dueAt: new Date("2026-01-01T00:00:01Z") },
+  { functionName: "a", dueAt: new Date("2026-01-01T00:00:01Z"), keyTtlSeconds: 300 },
+  { functionName: "b", dueAt: new Date("2026-01-01T00:00:01Z"), keyTtlSeconds: 3600 },
 ];
 
 describe("postTicks", () => {
-  it("sends the ticks due together as one batch, each with its Idempotency-Key", async () => {
+  it("sends the ticks due together as one batch, each with its Idempotency-Key and how long to keep it", async () => {
     const { url, bodies } = await proxy([200]);
     const outcomes = await postTicks({ proxyUrl: url, token: undefined, environment: "production" }, ticks);
     expect(outcomes).toEqual([{ kind: "queued", id: "run-0" }, { kind: "queued", id: "run-1" }]);
     expect(bodies).toHaveLength(1);
     expect(bodies[0]?.runs.map((run) => run.idempotencyKey)).toEqual(["a@2026-01-01T00:00:01.000Z", "b@2026-01-01T00:00:01.000Z"]);
+    expect(bodies[0]?.runs.map((run) => run.idempotencyKeyTtlS)).toEqual([300, 3600]);
   });
 
   it("sends a batch again when the proxy failed, with the same keys", async () => {

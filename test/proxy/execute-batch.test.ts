@@ -2,6 +2,7 @@
 // gets its own answer, in order, and one bad run never costs the others.
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { redisKeys } from "../../src/queue/keys.ts";
 import { errorOf, openProxyHarness } from "./proxy-harness.ts";
 import type { ProxyHarness } from "./proxy-harness.ts";
 
@@ -32,6 +33,40 @@ describe("POST /execute/batch", () => {
     expect((await h.queue.getJob(first!.id!))?.data).toMatchObject({ function: "hello-skywalker", trigger: "schedule", scheduledAt: "2024-05-01T10:00:00.000Z" });
     const [again] = await batch([tick]);
     expect(again).toEqual({ id: first!.id, task_id: first!.id, status: "queued", duplicate: true });
+  });
+
+  it("keeps a tick's Idempotency-Key as long as its `idempotencyKeyTtlS` says; a key without it for 24 hours", async () => {
+    const keys = redisKeys(h.settings.prefix);
+    const tick = { function: "hello-skywalker", trigger: "schedule", scheduledAt: "2024-05-01T11:00:00Z", idempotencyKey: "hello-skywalker@2024-05-01T11:00:00.000Z" };
+    const [short, plain] = await batch([{ ...tick, idempotencyKeyTtlS: 300 }, { function: "hello-skywalker", idempotencyKey: "api-caller-key" }]);
+    // (queued, or skipped under hello-skywalker's overlap rule: either way the key is claimed)
+    expect(short).toMatchObject({ id: expect.any(String) });
+    expect(plain).toMatchObject({ status: "queued" });
+    const shortTtl = await h.redis.ttl(keys.idempotency("hello-skywalker", tick.idempotencyKey));
+    expect(shortTtl).toBeGreaterThan(290);
+    expect(shortTtl).toBeLessThanOrEqual(300);
+    expect(await h.redis.ttl(keys.idempotency("hello-skywalker", "api-caller-key"))).toBeGreaterThan(24 * 3600 - 10);
+    // the repeat still answers the same run
+    const [again] = await batch([{ ...tick, idempotencyKeyTtlS: 300 }]);
+    expect(again).toMatchObject({ id: short!.id, duplicate: true });
+  });
+
+  it("refuses an `idempotencyKeyTtlS` that is not 1 to 86400 whole seconds, or comes without a key", async () => {
+    const run = { function: "hello-skywalker", idempotencyKey: "ttl-check" };
+    const answers = await batch([
+      { ...run, idempotencyKeyTtlS: 0 },
+      { ...run, idempotencyKeyTtlS: 1.5 },
+      { ...run, idempotencyKeyTtlS: "300" },
+      { ...run, idempotencyKeyTtlS: 86401 },
+      { function: "hello-skywalker", idempotencyKeyTtlS: 300 },
+    ]);
+    for (const [index, answer] of answers.entries()) {
+      expect(answer.error).toMatchObject({ code: "ERR_BAD_REQUEST" });
+      expect(answer.error?.message).toContain(`runs.${index}.idempotencyKeyTtlS`);
+    }
+    expect(answers[0]?.error?.message).toContain("from 1 to 86400 (got 0)");
+    expect(answers[2]?.error?.message).toContain("(got a string)");
+    expect(answers[4]?.error?.message).toContain("only with an `idempotencyKey`");
   });
 
   it("answers a bad run with its own error, naming it, and queues the rest", async () => {
