@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import express from "express";
 import type { RequestHandler } from "express";
 import { jsonErrors, notFound } from "../http/http-error.ts";
+import { redisFailFast } from "../http/redis-fail-fast.ts";
 import { requireToken } from "../http/require-token.ts";
 import type { RunStore } from "../runs/run-store.ts";
 import { Chronomaster } from "./chronomaster.ts";
@@ -72,6 +73,7 @@ export class ChronomasterServer {
     const app = express();
     app.disable("x-powered-by");
     app.use(securityHeaders);
+    app.use(redisFailFast);
     app.get("/healthz", (_req, res) => void res.type("text/plain").send("ok"));
     app.get("/readyz", async (_req, res) => {
       const redisUp = await view.redisUp();

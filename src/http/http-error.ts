@@ -2,6 +2,7 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import type { Logger } from "pino";
 import { ErrorCodes } from "../errors.ts";
+import { REDIS_UNAVAILABLE } from "../redis/redis-unavailable.ts";
 
 export class HttpError extends Error {
   readonly status: number;
@@ -24,7 +25,9 @@ export const notFound: RequestHandler = (req, _res, next) => {
 export function jsonErrors(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const { status, code, message } = describe(error);
-    if (status >= 500) logger.error({ err: error, method: req.method, path: req.path }, "request failed");
+    // An outage fails every request: one line each, without a stack
+    if (code === REDIS_UNAVAILABLE) logger.warn({ code, message, method: req.method, path: req.path }, "request failed: redis unavailable");
+    else if (status >= 500) logger.error({ err: error, method: req.method, path: req.path }, "request failed");
     if (res.headersSent) return;
     res.status(status).json({ error: { code, message } });
   };
@@ -32,6 +35,8 @@ export function jsonErrors(logger: Logger): ErrorRequestHandler {
 
 function describe(error: unknown): { status: number; code: string; message: string } {
   if (error instanceof HttpError) return { status: error.status, code: error.code, message: error.message };
+  const unavailable = redisUnavailable(error);
+  if (unavailable !== undefined) return { status: 503, code: REDIS_UNAVAILABLE, message: unavailable };
   // body-parser errors carry `type` and `status`
   const e = error as { type?: string; status?: number; message?: string; limit?: number };
   if (e.type === "entity.too.large") return { status: 413, code: "ERR_BODY_TOO_LARGE", message: `the request body is over the limit of ${e.limit ?? "?"} bytes` };
@@ -40,4 +45,12 @@ function describe(error: unknown): { status: number; code: string; message: stri
     return { status: e.status, code: "ERR_BAD_REQUEST", message: e.message ?? "bad request" };
   }
   return { status: 500, code: ErrorCodes.INTERNAL, message: "internal error; see the server log" };
+}
+
+/** The message of a Redis outage error, also when another error wraps it as its cause. */
+function redisUnavailable(error: unknown): string | undefined {
+  for (let e = error, depth = 0; typeof e === "object" && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === REDIS_UNAVAILABLE) return (e as Error).message;
+  }
+  return undefined;
 }

@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { FunctionRegistry } from "../functions/function-registry.ts";
 import type { LoadedFunction } from "../functions/types.ts";
 import { jsonErrors, notFound } from "../http/http-error.ts";
+import { redisFailFast } from "../http/redis-fail-fast.ts";
 import { requireToken } from "../http/require-token.ts";
 import { runRoutes } from "../http/run-routes.ts";
 import type { Metrics } from "../metrics/metrics.ts";
@@ -45,6 +46,7 @@ export function createProxyApp(deps: ProxyAppDeps): express.Express {
   app.disable("x-powered-by");
   // Answers are small and never the same twice: hashing each for an ETag is work for nothing.
   app.set("etag", false);
+  app.use(redisFailFast);
   // /metrics stays behind the token: Prometheus scrapers can send a bearer token.
   app.use(requireToken(settings.token, { open: ["/healthz", "/readyz"] }));
   // Not strict: a body of `null` or `42` is JSON, and the routes say it is not an object.
