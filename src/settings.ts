@@ -5,6 +5,10 @@ import { ErrorCodes, SkywalkerError } from "./errors.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const hostList = z
+  .string()
+  .transform((text) => text.split(",").map((name) => name.trim().toLowerCase()).filter((name) => name !== ""))
+  .refine((names) => names.every((name) => name === "*" || /^[a-z0-9-]+(\.[a-z0-9-]+)*\.?$/.test(name)), 'expected host names separated by commas, without scheme or port (e.g. "skywalker.example.com,gui.internal"), or "*"');
 
 const EnvSchema = z.object({
   REDIS_URL: z.string().url().optional(),
@@ -21,6 +25,7 @@ const EnvSchema = z.object({
   SKYWALKER_NAMESPACE: z.string().min(1).optional(),
   SKYWALKER_PROXY_URL: z.string().url().optional(),
   SKYWALKER_TOKEN: z.string().min(1).optional(),
+  SKYWALKER_ALLOWED_HOSTS: hostList.default([]),
   SKYWALKER_CONCURRENCY: positiveInt.default(10),
   SKYWALKER_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default("skywalker"),
   SKYWALKER_HISTORY: positiveInt.default(100),
@@ -61,6 +66,11 @@ export interface Settings {
   proxyUrl: string;
   /** Bearer token every API call must carry, when set. */
   token: string | undefined;
+  /**
+   * Host names a request may name in its Host header when no token is set, besides IP addresses,
+   * localhost and one-word names; "*" allows any. Lower case. @default []
+   */
+  allowedHosts: string[];
   /** Runs in flight per executor. */
   concurrency: number;
   /** Prefix of every Redis key and BullMQ queue. */
@@ -102,6 +112,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides:
     namespace: e.SKYWALKER_NAMESPACE,
     proxyUrl: e.SKYWALKER_PROXY_URL ?? `http://127.0.0.1:${proxyPort}`,
     token: e.SKYWALKER_TOKEN,
+    allowedHosts: e.SKYWALKER_ALLOWED_HOSTS,
     concurrency: e.SKYWALKER_CONCURRENCY,
     prefix: e.SKYWALKER_PREFIX,
     historyPerFunction: e.SKYWALKER_HISTORY,

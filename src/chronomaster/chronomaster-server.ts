@@ -6,9 +6,11 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import express from "express";
 import type { RequestHandler } from "express";
+import { browserGuard } from "../http/browser-guard.ts";
 import { jsonErrors, notFound } from "../http/http-error.ts";
 import { redisFailFast } from "../http/redis-fail-fast.ts";
 import { requireToken } from "../http/require-token.ts";
+import { WrongTokenThrottle } from "../http/wrong-token-throttle.ts";
 import type { RunStore } from "../runs/run-store.ts";
 import { Chronomaster } from "./chronomaster.ts";
 import type { ChronomasterDeps } from "./chronomaster.ts";
@@ -66,7 +68,8 @@ export class ChronomasterServer {
     const fleet = new Fleet({ redis, prefix: settings.prefix, logger: log });
     const view = new StateView({ settings, redis, registry, store, chronomaster: this.chronomaster, fleet });
     const events = new StateEvents(() => view.state(), log);
-    const session = new GuiSession(settings.token);
+    const throttle = new WrongTokenThrottle();
+    const session = new GuiSession(settings.token, throttle);
     this.fleet = fleet;
     this.events = events;
 
@@ -74,6 +77,7 @@ export class ChronomasterServer {
     app.disable("x-powered-by");
     app.use(securityHeaders);
     app.use(redisFailFast);
+    app.use(browserGuard({ token: settings.token, allowedHosts: settings.allowedHosts }));
     app.get("/healthz", (_req, res) => void res.type("text/plain").send("ok"));
     app.get("/readyz", async (_req, res) => {
       const redisUp = await view.redisUp();
@@ -85,7 +89,7 @@ export class ChronomasterServer {
     const assets = express.static(GUI_DIR, { index: false, setHeaders: (res) => res.set("cache-control", "no-cache") });
     app.use("/gui", (req, res, next) => (/^\/[\w-]+\.(?:js|css|svg)$/.test(req.path) ? assets(req, res, next) : next()), notFound);
     app.use("/api", session.router());
-    app.use(requireToken(settings.token, { session, sameOriginWrites: true }));
+    app.use(requireToken(settings.token, { session, throttle }));
     app.use(express.json({ limit: "64kb" }));
     app.get("/metrics", async (_req, res) => {
       res.type(this.deps.metrics.registry.contentType).send(await this.deps.metrics.registry.metrics());

@@ -8,25 +8,25 @@ import express from "express";
 import type { Request, Response, Router } from "express";
 import { z } from "zod";
 import { HttpError } from "../http/http-error.ts";
-import { cookieOf, crossOriginProblem, csrfProblem, sameSecret } from "../http/require-token.ts";
+import { cookieOf, pageProblem, sameSecret } from "../http/require-token.ts";
 import type { SessionCheck } from "../http/require-token.ts";
+import { WrongTokenThrottle } from "../http/wrong-token-throttle.ts";
 
 export const SESSION_COOKIE = "skywalker_session";
 /** How long a sign-in lasts. */
 export const SESSION_MS = 12 * 3600 * 1000;
-/** Wrong tokens one address may try per window before it must wait for the window to end. */
-const MAX_FAILURES = 10;
-const FAILURE_WINDOW_MS = 60_000;
 
 const SignInBody = z.object({ token: z.string({ error: (issue) => (issue.input === undefined ? "required" : "expected a string") }).min(1, "must not be empty").max(4096) }, { error: "expected a JSON object {\"token\": \"…\"}" });
 
 export class GuiSession implements SessionCheck {
   readonly cookie = SESSION_COOKIE;
   private readonly token: string | undefined;
-  private readonly failures = new Map<string, { count: number; since: number }>();
+  private readonly throttle: WrongTokenThrottle;
 
-  constructor(token: string | undefined) {
+  /** `throttle`: share the server's, so that wrong tokens count the same here and in Bearer headers. */
+  constructor(token: string | undefined, throttle = new WrongTokenThrottle()) {
     this.token = token;
+    this.throttle = throttle;
   }
 
   get required(): boolean {
@@ -61,9 +61,9 @@ export class GuiSession implements SessionCheck {
         return;
       }
       const address = req.socket.remoteAddress ?? "?";
-      this.throttle(address);
+      this.throttle.check(address);
       if (!sameSecret(parsed.data.token, this.token)) {
-        this.recordFailure(address);
+        this.throttle.recordFailure(address);
         throw new HttpError(401, "ERR_UNAUTHORIZED", "the token is wrong");
       }
       const expiresAt = Date.now() + SESSION_MS;
@@ -86,7 +86,7 @@ export class GuiSession implements SessionCheck {
 
   /** Sign-in and sign-out come from our page only (no login CSRF). */
   private checkPage(req: Request): void {
-    const problem = crossOriginProblem(req) ?? csrfProblem(req);
+    const problem = pageProblem(req);
     if (problem !== undefined) throw new HttpError(403, "ERR_CROSS_SITE", problem);
   }
 
@@ -100,20 +100,5 @@ export class GuiSession implements SessionCheck {
 
   private mac(expiresAt: number): string {
     return createHmac("sha256", this.token ?? "").update(`skywalker-gui-session.v1.${expiresAt}`).digest("base64url");
-  }
-
-  private throttle(address: string): void {
-    const entry = this.failures.get(address);
-    if (entry === undefined) return;
-    if (Date.now() - entry.since > FAILURE_WINDOW_MS) this.failures.delete(address);
-    else if (entry.count >= MAX_FAILURES) throw new HttpError(429, "ERR_TOO_MANY_ATTEMPTS", `too many wrong tokens from this address; try again in a minute`);
-  }
-
-  private recordFailure(address: string): void {
-    const now = Date.now();
-    for (const [key, entry] of this.failures) if (now - entry.since > FAILURE_WINDOW_MS) this.failures.delete(key);
-    const entry = this.failures.get(address) ?? { count: 0, since: now };
-    entry.count++;
-    this.failures.set(address, entry);
   }
 }

@@ -1,18 +1,19 @@
 // Token check for the HTTP APIs. When a token is configured every call must carry it: API clients
 // send `Authorization: Bearer <token>`; a server may also accept a browser session (the
 // chronomaster GUI's sign-in cookie). Without a token the API is open (the README says how to
-// close it).
+// close it), and browser-guard.ts keeps other sites' pages out.
 //
 // A cookie travels with every request the browser makes, including those another site provokes,
 // so a state-changing request that relies on it must prove it comes from our own page: it carries
 // CSRF_HEADER, which no cross-site form can set and no cross-origin script can send without a CORS
-// preflight we never grant. With `sameOriginWrites`, a state-changing request that is not
-// authorised by a Bearer header (session cookie, or an open API) is also refused when its Origin
-// names another host: browsers send Origin on every cross-origin POST. A Bearer header is never
-// added by the browser on its own, so Bearer requests are what scripts and API clients use.
+// preflight we never grant, and the browser does not mark it as coming from another site. A Bearer
+// header is never added by the browser on its own, so Bearer requests are what scripts and API
+// clients use. Every wrong Bearer token counts against its address (see wrong-token-throttle.ts).
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Request, RequestHandler } from "express";
+import { crossSiteProblem } from "./browser-guard.ts";
 import { HttpError } from "./http-error.ts";
+import { WrongTokenThrottle } from "./wrong-token-throttle.ts";
 
 /** Header a browser page adds to its state-changing requests. */
 export const CSRF_HEADER = "x-skywalker-csrf";
@@ -29,12 +30,8 @@ export interface RequireTokenOptions {
   open?: readonly string[];
   /** Also accept this browser session instead of a Bearer header. */
   session?: SessionCheck;
-  /**
-   * Refuse state-changing requests that do not come from a page of this server (see above), when
-   * they are authorised by the session cookie or need no token. For servers that serve a page.
-   * @default false
-   */
-  sameOriginWrites?: boolean;
+  /** Counts wrong tokens per address; share one with the server's sign-in. @default a new one */
+  throttle?: WrongTokenThrottle;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -54,51 +51,31 @@ export function cookieOf(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-/** Why a state-changing request comes from a page of another origin, or undefined when it does not. */
-export function crossOriginProblem(req: Request): string | undefined {
-  const origin = req.get("origin");
-  if (SAFE_METHODS.has(req.method) || origin === undefined) return undefined;
-  let host: string | undefined;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    host = undefined;
-  }
-  return host !== undefined && host === req.get("host") ? undefined : `a state-changing request from another origin (${origin}) is refused`;
-}
-
-/** Why a state-changing request authorised by a session cookie lacks the CSRF header, or undefined. */
-export function csrfProblem(req: Request): string | undefined {
-  if (SAFE_METHODS.has(req.method) || req.get(CSRF_HEADER) !== undefined) return undefined;
+/** Why a state-changing request authorised by the session cookie does not come from our page, or undefined. */
+export function pageProblem(req: Request): string | undefined {
+  if (SAFE_METHODS.has(req.method)) return undefined;
+  const crossSite = crossSiteProblem(req);
+  if (crossSite !== undefined || req.get(CSRF_HEADER) !== undefined) return crossSite;
   return `a state-changing request signed in by the session cookie needs the ${CSRF_HEADER} header (scripts: send Authorization: Bearer <token>)`;
 }
 
 export function requireToken(token: string | undefined, options: RequireTokenOptions = {}): RequestHandler {
   const open = new Set(options.open ?? []);
-  const { session, sameOriginWrites = false } = options;
+  const { session, throttle = new WrongTokenThrottle() } = options;
   return (req, _res, next) => {
-    if (open.has(req.path)) {
+    if (token === undefined || open.has(req.path)) {
       next();
       return;
     }
     const header = req.get("authorization");
-    const crossOrigin = sameOriginWrites && (token === undefined || header === undefined) ? crossOriginProblem(req) : undefined;
-    if (crossOrigin !== undefined) {
-      next(new HttpError(403, "ERR_CROSS_SITE", crossOrigin));
-      return;
-    }
-    if (token === undefined) {
-      next();
-      return;
-    }
     if (header === undefined) {
       const cookie = session === undefined ? undefined : cookieOf(req, session.cookie);
       if (cookie === undefined || !session!.verify(cookie)) {
         next(new HttpError(401, "ERR_UNAUTHORIZED", cookie === undefined ? "this API needs `Authorization: Bearer <token>` (SKYWALKER_TOKEN is set)" : "the session expired or is not valid here: sign in again"));
         return;
       }
-      const csrf = csrfProblem(req);
-      next(csrf === undefined ? undefined : new HttpError(403, "ERR_CROSS_SITE", csrf));
+      const problem = pageProblem(req);
+      next(problem === undefined ? undefined : new HttpError(403, "ERR_CROSS_SITE", problem));
       return;
     }
     const match = /^Bearer\s+(.+)$/i.exec(header);
@@ -106,7 +83,10 @@ export function requireToken(token: string | undefined, options: RequireTokenOpt
       next(new HttpError(401, "ERR_UNAUTHORIZED", "this API needs `Authorization: Bearer <token>` (SKYWALKER_TOKEN is set)"));
       return;
     }
+    const address = req.socket.remoteAddress ?? "?";
+    throttle.check(address);
     if (!sameSecret(match[1].trim(), token)) {
+      throttle.recordFailure(address);
       next(new HttpError(401, "ERR_UNAUTHORIZED", "the bearer token is wrong"));
       return;
     }

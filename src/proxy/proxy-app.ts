@@ -6,6 +6,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { FunctionRegistry } from "../functions/function-registry.ts";
 import type { LoadedFunction } from "../functions/types.ts";
+import { browserGuard } from "../http/browser-guard.ts";
 import { jsonErrors, notFound } from "../http/http-error.ts";
 import { redisFailFast } from "../http/redis-fail-fast.ts";
 import { requireToken } from "../http/require-token.ts";
@@ -47,6 +48,7 @@ export function createProxyApp(deps: ProxyAppDeps): express.Express {
   // Answers are small and never the same twice: hashing each for an ETag is work for nothing.
   app.set("etag", false);
   app.use(redisFailFast);
+  app.use(browserGuard({ token: settings.token, allowedHosts: settings.allowedHosts, stateChangingGets: ["/execute"] }));
   // /metrics stays behind the token: Prometheus scrapers can send a bearer token.
   app.use(requireToken(settings.token, { open: ["/healthz", "/readyz"] }));
   // Not strict: a body of `null` or `42` is JSON, and the routes say it is not an object.
