@@ -8,6 +8,7 @@ import express from "express";
 import type { RequestHandler } from "express";
 import { browserGuard } from "../http/browser-guard.ts";
 import { jsonErrors, notFound } from "../http/http-error.ts";
+import { jsonBodiesOnly } from "../http/json-bodies-only.ts";
 import { redisFailFast } from "../http/redis-fail-fast.ts";
 import { requireToken } from "../http/require-token.ts";
 import { WrongTokenThrottle } from "../http/wrong-token-throttle.ts";
@@ -90,7 +91,7 @@ export class ChronomasterServer {
     app.use("/gui", (req, res, next) => (/^\/[\w-]+\.(?:js|css|svg)$/.test(req.path) ? assets(req, res, next) : next()), notFound);
     app.use("/api", session.router());
     app.use(requireToken(settings.token, { session, throttle }));
-    app.use(express.json({ limit: "64kb" }));
+    app.use(express.json({ limit: "64kb" }), jsonBodiesOnly);
     app.get("/metrics", async (_req, res) => {
       res.type(this.deps.metrics.registry.contentType).send(await this.deps.metrics.registry.metrics());
     });
