@@ -25,15 +25,26 @@ export interface BrowserGuardOptions {
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** Host headers remembered with their verdicts: a server sees few, and parsing each costs. */
+const MAX_REMEMBERED_HOSTS = 256;
+
 export function browserGuard(options: BrowserGuardOptions): RequestHandler {
   const allowed = new Set(options.allowedHosts.map(bareName));
   const stateChangingGets = new Set(options.stateChangingGets ?? []);
+  const verdicts = new Map<string | undefined, string | undefined>();
+  const hostVerdict = (header: string | undefined): string | undefined => {
+    if (verdicts.has(header)) return verdicts.get(header);
+    const verdict = hostProblem(header, allowed);
+    if (verdicts.size >= MAX_REMEMBERED_HOSTS) verdicts.clear();
+    verdicts.set(header, verdict);
+    return verdict;
+  };
   return (req, _res, next) => {
     if (options.token !== undefined) {
       next();
       return;
     }
-    const host = hostProblem(req.get("host"), allowed);
+    const host = hostVerdict(req.get("host"));
     if (host !== undefined) {
       next(new HttpError(403, "ERR_HOST_NOT_ALLOWED", host));
       return;

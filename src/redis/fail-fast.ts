@@ -71,14 +71,14 @@ export function failFastInScope(client: Redis, timeoutMs: number): void {
       command.reject(new RedisUnavailableError(`Redis at ${address} is not answering (${why})`));
       return command.promise;
     }
-    // Created before ioredis's own timer of the same length, so it fires first, with this message.
-    const timer = setTimeout(() => {
-      if (command.isSettled) return;
-      command.reject(new RedisUnavailableError(`Redis at ${address} is not answering (no answer within ${timeoutMs} ms; the command may still take effect when it recovers)`));
+    // ioredis's own command timeout ends it: with this message, and the connection marked stalled.
+    // (A timer of our own per command would cost the proxy about 2% of its requests per second.)
+    const reject = command.reject.bind(command);
+    command.reject = (error: Error): void => {
+      if (error.message !== "Command timed out") return reject(error);
       markStalled();
-    }, timeoutMs);
-    const clear = (): void => clearTimeout(timer);
-    (command.promise as Promise<unknown>).then(clear, clear);
+      reject(new RedisUnavailableError(`Redis at ${address} is not answering (no answer within ${timeoutMs} ms; the command may still take effect when it recovers)`));
+    };
     return send(command, ...rest);
   };
 }
