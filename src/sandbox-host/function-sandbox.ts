@@ -10,7 +10,7 @@
 // it is thrown away with the isolate, and the run starts again off the thread, where that
 // function stays from then on (see FastPath).
 import ivm from "isolated-vm";
-import type { JsonValue, StepInput, StepOutcome } from "../../sandbox/contract.ts";
+import type { JsonValue, StepInput } from "../../sandbox/contract.ts";
 import { ErrorCodes } from "../errors.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../json-values.ts";
 import type { LogEntry, RunError, StepRecord } from "../run-record.ts";
@@ -23,12 +23,11 @@ import type { SpareIsolates } from "./spare-isolates.ts";
 import type { HostFunctionSpec, HostRunOutcome, HostRunRequest } from "./protocol.ts";
 import { FastPath } from "./fast-path.ts";
 import { RunMonitor } from "./run-monitor.ts";
+import { failedStep, fillSkippedSteps, parseStepOutcome } from "./step-records.ts";
 import { RUNTIME_SCRIPT } from "./runtime-source.ts";
 import { RunCapabilities } from "./capabilities/run-capabilities.ts";
 import type { StateCall } from "./capabilities/run-capabilities.ts";
 
-/** Slack over maxResultBytes for the outcome envelope (error messages, stack traces). */
-const OUTCOME_ENVELOPE_BYTES = 64 * 1024;
 /** The longest a run may hold the host's thread in its synchronous slice. */
 export const SYNC_SLICE_MS = 10;
 
@@ -218,7 +217,7 @@ export class FunctionSandbox {
       // Only the first step may be thrown away and started again: nothing has left the run yet.
       const outcomeJson = sync && index === 0 ? await this.callSync(prepared, JSON.stringify(input), monitor) : await this.callAsync(prepared, JSON.stringify(input), monitor);
       if (outcomeJson === SLICE_OVERRUN) return SLICE_OVERRUN;
-      const outcome = this.parseOutcome(outcomeJson);
+      const outcome = parseStepOutcome(outcomeJson, this.spec.limits.maxResultBytes);
       const step = steps[index]!;
       step.durationMs = Date.now() - startedAt;
       if (!outcome.ok) {
@@ -302,18 +301,6 @@ export class FunctionSandbox {
       prepared.onDeliveryFailed = reject;
       monitor.onTrip(() => reject(new Error(monitor.breach?.message ?? "the run breached a limit")));
     });
-  }
-
-  /** The runtime size-checks results, but the host trusts nothing that comes out of an isolate. */
-  private parseOutcome(outcomeJson: unknown): StepOutcome {
-    const max = this.spec.limits.maxResultBytes + OUTCOME_ENVELOPE_BYTES;
-    if (typeof outcomeJson !== "string" || outcomeJson.length > max) {
-      return { ok: false, error: { code: ErrorCodes.RESULT_TOO_LARGE, name: "RangeError", message: `the step's outcome was not a string of at most ${max} bytes` } };
-    }
-    const outcome = JSON.parse(outcomeJson) as StepOutcome;
-    if (outcome.ok === true && typeof outcome.resultJson === "string") return outcome;
-    if (outcome.ok === false && typeof outcome.error?.code === "string" && typeof outcome.error.message === "string") return outcome;
-    return { ok: false, error: { code: ErrorCodes.INTERNAL, name: "Error", message: "the sandbox runtime returned a malformed outcome" } };
   }
 
   /** The function's isolate: the one it has, else a spare made ahead of need, else a new one. */
@@ -403,15 +390,4 @@ export class FunctionSandbox {
 
 function timedOut(thrown: unknown): boolean {
   return thrown instanceof Error && /Script execution timed out/i.test(thrown.message);
-}
-
-function failedStep(index: number, handler: string, monitor: RunMonitor, error: RunError | undefined): StepRecord {
-  return { index, handler, status: "failed", result: null, error: error ?? null, startedAt: new Date().toISOString(), durationMs: Date.now() - monitor.startedAt };
-}
-
-/** Steps after a failure are recorded as skipped, so a workflow's record shows what did not run. */
-function fillSkippedSteps(steps: StepRecord[], handlers: string[]): void {
-  for (let index = steps.length; index < handlers.length; index++) {
-    steps.push({ index, handler: handlers[index] ?? "", status: "skipped", result: null, error: null, startedAt: new Date().toISOString(), durationMs: 0 });
-  }
 }
