@@ -1,4 +1,5 @@
 // Turns schema and JSON errors into issues that name the field path and what was expected.
+import { jsonTypeOf } from "../json-values.ts";
 import type { z } from "zod";
 import type { ConfigIssue } from "./types.ts";
 
@@ -9,8 +10,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 /** A value as a message shows it: `null`, `5`, `"abc"`, `a list`. */
 export function describeValue(value: unknown): string {
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object" && value !== null) return "an object";
+  if (typeof value === "object" && value !== null) return jsonTypeOf(value);
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   return String(value);
 }

@@ -3,7 +3,8 @@
 // bundle: above each module it holds, esbuild writes a comment with the module's path,
 // relative to the working directory.
 import { stat } from "node:fs/promises";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
+import { isInside } from "../functions/module-index.ts";
 import type { FunctionCatalog } from "../functions/types.ts";
 import { FOLDER_LABEL, SHIPPED_EXTENSIONS } from "./configmap-format.ts";
 import type { FunctionConfigMap } from "./configmap-format.ts";
@@ -19,8 +20,8 @@ export async function unshippedImports(catalog: FunctionCatalog, maps: FunctionC
   for (const fn of catalog.functions.values()) {
     for (const [, path] of fn.code.matchAll(PATH_COMMENT)) {
       const file = resolve(path!);
+      if (!isInside(root, file) || shippedFiles.has(file)) continue;
       const inRoot = relative(root, file);
-      if (inRoot === "" || inRoot.startsWith("..") || isAbsolute(inRoot) || shippedFiles.has(file)) continue;
       // other comments (esbuild's own helpers) name no file
       if ((await stat(file).catch(() => undefined)) === undefined) continue;
       importers.set(inRoot, [...new Set([...(importers.get(inRoot) ?? []), fn.name])]);

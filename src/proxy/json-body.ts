@@ -4,6 +4,7 @@ import { isUtf8 } from "node:buffer";
 import type { IncomingMessage } from "node:http";
 import type { Request } from "express";
 import { HttpError } from "../http/http-error.ts";
+import { unreadBodyError } from "../http/json-bodies-only.ts";
 import { jsonTypeOf } from "../json-values.ts";
 
 /**
@@ -28,11 +29,7 @@ function bodyOf(req: Request, expected: string): unknown {
   // A string is a form's text, or a JSON body that is a string.
   if (typeof req.body === "string" && typeof req.is("application/x-www-form-urlencoded") === "string") return jsonSentAsForm(req.body);
   if (req.body !== undefined) return req.body as unknown;
-  const empty = req.get("transfer-encoding") === undefined && Number(req.get("content-length") ?? 0) === 0;
-  if (!empty && req.is(["application/json", "application/*+json"]) === false) {
-    throw new HttpError(415, "ERR_UNSUPPORTED_MEDIA_TYPE", `send the body as JSON with \`Content-Type: application/json\` (got ${JSON.stringify(req.get("content-type"))})`);
-  }
-  throw new HttpError(400, "ERR_BAD_REQUEST", `the request has no body: send ${expected}`);
+  throw unreadBodyError(req) ?? new HttpError(400, "ERR_BAD_REQUEST", `the request has no body: send ${expected}`);
 }
 
 /**

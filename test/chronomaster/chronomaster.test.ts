@@ -1,21 +1,18 @@
 // The chronomaster against a real proxy and Redis: ticks on time, once per tick across replicas,
 // and the operator's controls (stop, start, disable, reload) shared through Redis.
-import { randomUUID } from "node:crypto";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pino from "pino";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { ChronomasterServer } from "../../src/chronomaster/chronomaster-server.ts";
 import { phaseOf } from "../../src/chronomaster/tick-clock.ts";
-import { FunctionRegistry } from "../../src/functions/function-registry.ts";
 import type { RunRecord } from "../../src/run-record.ts";
+import { startChronomaster as startChronomasterFor } from "../helpers/chronomaster-harness.ts";
 import { openProxyHarness } from "../proxy/proxy-harness.ts";
 import type { ProxyHarness } from "../proxy/proxy-harness.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/schedule-functions", import.meta.url));
-const silent = pino({ level: "silent" });
 let harness: ProxyHarness | undefined;
 const chronomasters: ChronomasterServer[] = [];
 const temps: string[] = [];
@@ -33,18 +30,7 @@ async function setup(functionsDir = fixtures, token?: string): Promise<ProxyHarn
 }
 
 async function startChronomaster(h: ProxyHarness, functionsDir = fixtures, proxyUrl = h.url, environment = h.settings.environment): Promise<ChronomasterServer> {
-  const registry = await FunctionRegistry.open(functionsDir, silent);
-  const server = new ChronomasterServer({
-    settings: { ...h.settings, guiPort: 0, bind: "127.0.0.1", proxyUrl, environment },
-    redisUrl: inject("redisUrl"),
-    redis: h.redis,
-    registry,
-    store: h.store,
-    metrics: h.metrics,
-    logger: silent,
-    processId: randomUUID(),
-  });
-  await server.start();
+  const server = await startChronomasterFor(h, { functionsDir, proxyUrl, environment });
   chronomasters.push(server);
   return server;
 }

@@ -1,18 +1,15 @@
 // A tick's Idempotency-Key lives as long as some chronomaster replica may still send the tick, not
 // a day: 200 functions on `@every 1s` used to hold ~17 M keys (~2.6 GB) in Redis.
-import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import pino from "pino";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { ChronomasterServer } from "../../src/chronomaster/chronomaster-server.ts";
+import type { ChronomasterServer } from "../../src/chronomaster/chronomaster-server.ts";
 import { idempotencyKeyOf } from "../../src/chronomaster/tick-poster.ts";
-import { FunctionRegistry } from "../../src/functions/function-registry.ts";
 import { redisKeys } from "../../src/queue/keys.ts";
+import { startChronomaster } from "../helpers/chronomaster-harness.ts";
 import { openProxyHarness } from "../proxy/proxy-harness.ts";
 import type { ProxyHarness } from "../proxy/proxy-harness.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/schedule-functions", import.meta.url));
-const silent = pino({ level: "silent" });
 let harness: ProxyHarness | undefined;
 let chronomaster: ChronomasterServer | undefined;
 
@@ -28,18 +25,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe("a tick's Idempotency-Key", () => {
   it("expires minutes after an @every 1s or every-second cron tick, not a day", async () => {
     const h = (harness = await openProxyHarness({ redisUrl: inject("redisUrl"), functionsDir: fixtures, settings: { environment: "test" } }));
-    const registry = await FunctionRegistry.open(fixtures, silent);
-    chronomaster = new ChronomasterServer({
-      settings: { ...h.settings, guiPort: 0, bind: "127.0.0.1", proxyUrl: h.url },
-      redisUrl: inject("redisUrl"),
-      redis: h.redis,
-      registry,
-      store: h.store,
-      metrics: h.metrics,
-      logger: silent,
-      processId: randomUUID(),
-    });
-    await chronomaster.start();
+    chronomaster = await startChronomaster(h, { functionsDir: fixtures });
     await sleep(2500);
     const keys = redisKeys(h.settings.prefix);
     // "ticker" is on `@every 1s`, "cron-ticker" on the cron `* * * * * *`.
